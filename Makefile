@@ -1,0 +1,140 @@
+# The verbs people and workflows both use. `make help` lists them.
+# Needs only Python 3.11+ and pip: uv is installed into .tools/ when it is not on PATH.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+export UV
+VENV ?= $(CURDIR)/.venv
+# The pipeline's commands (`python -m classifier.…` in dvc.yaml) run on the project's environment.
+export PATH := $(VENV)/bin:$(PATH)
+# This project's machines set PYTHONDONTWRITEBYTECODE; without precompiled bytecode
+# every stage pays seconds of imports. uv compiles it once at install.
+export UV_COMPILE_BYTECODE := 1
+
+BASE ?= main
+REPORT_DIR ?= report
+PYTEST_ARGS ?=
+HEAD_SHA ?=
+ARTIFACT ?= pr-report
+TAG ?=
+CML_VERSION := 0.20.6
+
+.PHONY: help install check run report bento serve smoke pull push test lint format clean catalogue-docs \
+	bench-pipeline bench-report bench-serve bench-scale ci-report ci-summary ci-pr-info ci-gate cml-install \
+	ci-comment release-check image-tags containerize push-image release-assets deploy github-release
+
+help: ## list the verbs
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+install: $(VENV)/.synced ## create or update the environment (.venv) from uv.lock
+
+check: install ## validate params.yaml and the raw data; run nothing
+	python -m classifier.pipeline --check
+
+run: install ## validate, then reproduce the pipeline (dvc repro)
+	python -m classifier.pipeline
+
+report: install ## compare this working tree's results with BASE (main) into REPORT_DIR (report/)
+	python -m classifier.report --base $(BASE) --out $(REPORT_DIR)
+
+bento: install ## import models/model.joblib into the BentoML store and build the bento
+	python -m classifier.bento
+
+serve: install ## serve the last built bento on http://127.0.0.1:3000 (make bento first)
+	bentoml serve $$(python -c 'from classifier.bento import built_tag; print(built_tag())') --host 127.0.0.1 --port 3000
+
+smoke: install ## serve the last bento on 127.0.0.1; its answers must equal the model file's
+	python -m classifier.smoke
+
+pull: install ## dvc pull from the default remote (skipped, with a notice, without credentials)
+	python -m classifier.remote pull
+
+push: install ## dvc push data and run-cache to the default remote
+	python -m classifier.remote push
+
+test: lint ## lint, then the whole test suite
+	pytest $(PYTEST_ARGS)
+
+lint: install ## ruff lint and format check; workflows against GitHub's schema and zizmor
+	ruff check --output-format concise .
+	ruff format --check .
+	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	zizmor --offline --no-progress .github/workflows
+
+format: install ## apply ruff's fixes and formatting
+	ruff check --fix .
+	ruff format .
+
+catalogue-docs: install ## rewrite docs/failure-catalogue.md from tests/catalogue/ and today's messages
+	python -m tests.broken > docs/failure-catalogue.md
+
+clean: ## remove generated files that are not tracked (keeps .venv and the DVC cache)
+	rm -rf $(REPORT_DIR) dvc_plots .pytest_cache .ruff_cache
+
+bench-pipeline: install ## time cold and no-op `dvc repro` against one plain Python process
+	python -m bench.pipeline
+
+bench-serve: install ## the service vs a hand-written baseline under wrk; soak; schemathesis (needs wrk)
+	python -m bench.serve
+
+bench-scale: install ## the pipeline on 100k, 1M and 3M synthetic rows: seconds and peak memory
+	python -m bench.scale
+
+bench-report: install ## time the report on a fresh clone and on a PR; refresh docs/example-report
+	python -m bench.report --example docs/example-report
+
+# ---- GitHub Actions steps (.github/workflows); each `run:` step is one of these. ----
+
+ci-report: install ## CI: reproduce the pipeline and write report/ (a failed gate does not stop here)
+	python -m classifier.report --reproduce --base $(BASE) --out $(REPORT_DIR) $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
+
+ci-summary: install ## CI: the report without images into the job summary
+	python -m classifier.ci summary --out $(REPORT_DIR)
+
+ci-pr-info: install ## CI: the PR number and head commit into the report artifact
+	python -m classifier.ci pr-info --out $(REPORT_DIR)
+
+ci-gate: install ## CI: fail the job when the quality gate failed
+	python -m classifier.ci gate --out $(REPORT_DIR)
+
+cml-install: ## CI (comment job): install the CML CLI
+	npm install --global @dvcorg/cml@$(CML_VERSION)
+
+ci-comment: ## CI (comment job): check ARTIFACT and post it on its PR (standard library only)
+	PYTHONPATH=src $(PYTHON) -m classifier.comment $(ARTIFACT)
+
+release-check: install ## CI: reproduce; refuse to publish if metrics differ from the committed ones
+	python -m classifier.release check
+
+image-tags: install ## CI: image names for this push (sha-<short> + main, or X.Y.Z + latest)
+	python -m classifier.release tags
+
+containerize: install ## CI: build the bento's container image under those names (Docker)
+	python -m classifier.release containerize
+
+push-image: install ## CI: push the image names (after a registry login)
+	python -m classifier.release push
+
+release-assets: install ## CI: model card and exported bento for the GitHub release
+	python -m classifier.release assets
+
+deploy: ## CI: POST the new image to DEPLOY_WEBHOOK_URL (skipped when unset; standard library only)
+	PYTHONPATH=src $(PYTHON) -m classifier.deploy
+
+github-release: ## CI: create the GitHub release TAG with the model card and the bento
+	gh release create "$(TAG)" build/release/* --verify-tag --title "$(TAG)" \
+		--notes-file build/release/model-card.md

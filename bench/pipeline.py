@@ -1,0 +1,58 @@
+"""Pipeline timings: cold `dvc repro`, no-op `dvc repro`, and DVC's overhead over one process.
+
+Run with `make bench-pipeline` (or `python -m bench.pipeline`). Each measurement runs
+in a fresh temporary copy of the project with an empty DVC cache. The baseline is
+one Python process calling the three stages' `main()` in a row: the same work,
+without DVC and without paying the imports three times.
+
+Targets (issue #2): cold under 60 s on 2 cores, no-op under 3 s, ratio under 1.5.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from tests.repo import new_repo, run
+
+ONE_PROCESS = (
+    "from classifier import prepare, train, evaluate\n"
+    "from classifier.errors import run_cli\n"
+    "run_cli(lambda: (prepare.main(), train.main(), evaluate.main()))\n"
+)
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    run(cmd, cwd)
+    return time.perf_counter() - started
+
+
+def measure(workdir: Path, round_no: int) -> dict[str, float]:
+    """One round: a single-process run and a cold DVC run, each in its own fresh copy."""
+    single = new_repo(workdir / f"single-{round_no}", with_results=False)
+    cold = new_repo(workdir / f"dvc-{round_no}", with_results=False)
+    figures = {"one process": timed(["python", "-c", ONE_PROCESS], single)}
+    figures["cold dvc repro"] = timed(["dvc", "repro"], cold)
+    figures["no-op dvc repro"] = statistics.median(timed(["dvc", "repro"], cold) for _ in range(3))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2, help="repetitions (median reported)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
+        rounds = [measure(Path(tmp), i) for i in range(args.rounds)]
+    median = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    print(f"pipeline on the bundled data, median of {args.rounds} rounds")
+    for key, seconds in median.items():
+        print(f"  {key:<18} {seconds:7.2f} s")
+    ratio = median["cold dvc repro"] / median["one process"]
+    print(f"  {'dvc / one process':<18} {ratio:7.2f} x")
+    print("targets: cold < 60 s, no-op < 3 s, ratio < 1.5")
+
+
+if __name__ == "__main__":
+    main()

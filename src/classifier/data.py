@@ -1,0 +1,219 @@
+"""Load the raw table, hold it to the data contract, split it, and summarise it."""
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from sklearn.model_selection import train_test_split
+
+from classifier.errors import UserError
+from classifier.params import DataContract, Split
+from classifier.schema import MAX_EXAMPLES, contract_schema, line_of, schema_problems
+
+OTHER_SEPARATORS = [";", "\t", "|", ","]
+
+
+def load_raw(path: Path, contract: DataContract) -> pd.DataFrame:
+    """Read and validate the raw CSV: typed columns, contract columns only, or a UserError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        pointer = next(
+            (p for p in (Path(f"{path}.dvc"), Path(f"{path.parent}.dvc")) if p.exists()), None
+        )
+        if pointer:
+            raise UserError(
+                f"{path}: tracked by DVC ({pointer}) but not in the workspace; run `dvc pull` "
+                "(in CI: the remote's credentials are missing, as on pull requests from forks)"
+            ) from None
+        raise UserError(f"{path}: file not found (params.yaml paths.raw_data)") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, expected a CSV file") from None
+    return parse_raw(raw, str(path), contract)
+
+
+def parse_raw(raw: bytes, name: str, contract: DataContract) -> pd.DataFrame:
+    """Validate CSV bytes against the contract; `name` is how messages refer to the file."""
+    text = _decode(raw, name)
+    _check_header(name, text, contract)
+    frame = _parse(name, text, contract)
+    problems = _header_repeats(frame)
+    if not problems:
+        try:
+            frame = contract_schema(contract).validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as err:
+            problems = schema_problems(err.failure_cases, contract)
+    problems = problems or content_problems(frame, contract)
+    if problems:
+        raise UserError(f"{name}: " + "; ".join(problems))
+    return frame[[contract.target, *contract.features]]
+
+
+def drop_duplicates(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
+    """Drop identical rows when data.drop_duplicates allows it (otherwise load_raw refused them)."""
+    return frame.drop_duplicates(ignore_index=True) if contract.drop_duplicates else frame
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if not raw.strip():
+        raise UserError(f"{name}: file is empty; expected a header line and data rows")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        byte = raw[err.start : err.start + 1].hex()
+        raise UserError(
+            f"{name}: line {line} is not valid UTF-8 (byte 0x{byte}); save the file as UTF-8"
+        ) from None
+
+
+def _check_header(name: str, text: str, contract: DataContract) -> None:
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    header = next(csv.reader([first_line], delimiter=contract.sep))
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise UserError(f"{name}: the header names column {', '.join(map(repr, repeated))} twice")
+    if len(header) == 1:
+        for sep in OTHER_SEPARATORS:
+            if sep != contract.sep and sep in first_line:
+                raise UserError(
+                    f"{name}: the header has one column and looks {sep!r}-separated; set "
+                    f"data.sep: {sep!r} in params.yaml or save the file {contract.sep!r}-separated"
+                )
+
+
+def _parse(name: str, text: str, contract: DataContract) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=contract.sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=contract.na_values,
+        )
+    except pd.errors.ParserError as err:
+        raise UserError(f"{name}: {_parser_message(err)}") from None
+    if frame.empty:
+        raise UserError(f"{name}: has a header but no data rows")
+    return frame
+
+
+def _parser_message(err: Exception) -> str:
+    text = str(err).strip().splitlines()[-1]
+    return text[0].lower() + text[1:] if text else "cannot be parsed as CSV"
+
+
+def _header_repeats(frame: pd.DataFrame) -> list[str]:
+    """A row equal to the header, as when two CSV files are concatenated with `cat`."""
+    is_header = (frame == pd.Series(frame.columns, index=frame.columns)).all(axis=1)
+    lines = [str(line_of(i)) for i in frame.index[is_header][:MAX_EXAMPLES]]
+    return [f"line {', '.join(lines)} repeats the header (were two files joined?)"] if lines else []
+
+
+def content_problems(frame: pd.DataFrame, contract: DataContract) -> list[str]:
+    """Problems a column-by-column schema cannot see: empty features, absent classes, duplicates."""
+    problems = [
+        f"column '{name}' has no values at all (every row is missing)"
+        for name in contract.features
+        if frame[name].isna().all()
+    ]
+    present = set(frame[contract.target].unique())
+    if len(present) == 1:
+        problems.append(
+            f"column '{contract.target}' holds only the class '{present.pop()}'; "
+            f"a classifier needs at least two of data.classes ({', '.join(contract.classes)})"
+        )
+    else:
+        absent = [c for c in contract.classes if c not in present]
+        if absent:
+            problems.append(f"class {', '.join(map(repr, absent))} of data.classes has no rows")
+    if not contract.drop_duplicates:
+        problems.extend(_duplicate_problem(frame, contract))
+    return problems
+
+
+def _duplicate_problem(frame: pd.DataFrame, contract: DataContract) -> list[str]:
+    columns = [contract.target, *contract.features]
+    # Row hashes treat missing values as equal, as `duplicated` does; `==` would not.
+    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
+    repeated = hashes.duplicated()
+    if not repeated.any():
+        return []
+    first_copy = hashes[repeated].iloc[0]
+    lines = " and ".join(str(line_of(i)) for i in hashes.index[hashes == first_copy][:2])
+    extra = int(repeated.sum()) - 1
+    more = f" (+{extra} more repeated rows)" if extra > 0 else ""
+    return [
+        f"lines {lines} hold the same target and features{more}; "
+        "remove the copies or set data.drop_duplicates: true"
+    ]
+
+
+def split(
+    frame: pd.DataFrame, contract: DataContract, params: Split
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded stratified train/test split; a UserError when a class is too small to stratify."""
+    counts = frame[contract.target].value_counts()
+    small = counts[counts < 2]
+    if not small.empty:
+        raise UserError(
+            f"class {', '.join(map(repr, small.index))} has only one row; "
+            "a stratified split needs at least two rows of every class"
+        )
+    n_test = int(-(-params.test_size * len(frame) // 1))
+    if n_test < len(counts) or len(frame) - n_test < len(counts):
+        raise UserError(
+            f"split.test_size: {params.test_size} gives {n_test} test rows of {len(frame)}; "
+            f"both splits need at least one row of each of the {len(counts)} classes"
+        )
+    train, test = train_test_split(
+        frame,
+        test_size=params.test_size,
+        stratify=frame[contract.target],
+        random_state=params.seed,
+    )
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def cv_problems(y: pd.Series, folds: int) -> list[str]:
+    """Classes too small for stratified k-fold CV."""
+    counts = y.value_counts()
+    small = counts[counts < folds]
+    return [
+        f"class '{label}' has {count} training rows but train.cv_folds is {folds}; "
+        "lower cv_folds or add rows of that class"
+        for label, count in small.items()
+    ]
+
+
+def summarize(
+    raw: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame, contract: DataContract
+) -> dict[str, Any]:
+    """Row counts, class balance per split and missing values per feature, for reports/data.json."""
+    rows = {
+        "raw": len(raw),
+        "duplicates_dropped": len(raw) - len(train) - len(test),
+        "train": len(train),
+        "test": len(test),
+    }
+    return {
+        "rows": rows,
+        "classes": {
+            label: {
+                "train": int((train[contract.target] == label).sum()),
+                "test": int((test[contract.target] == label).sum()),
+            }
+            for label in contract.classes
+        },
+        "missing": {name: int(raw[name].isna().sum()) for name in contract.features},
+    }
+
+
+def features_and_target(
+    frame: pd.DataFrame, contract: DataContract
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Split a prepared table into model inputs (contract order) and the target."""
+    return frame[contract.features], frame[contract.target]

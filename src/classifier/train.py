@@ -1,0 +1,154 @@
+"""Stage `train`: each candidate tuned by grid search with stratified k-fold CV; best refit."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from classifier import plots
+from classifier.candidates import build_pipeline, grid_prefix, make_model
+from classifier.data import cv_problems, features_and_target
+from classifier.errors import UserError, run_cli
+from classifier.files import save_figure, write_json, write_model
+from classifier.metrics import METRICS
+from classifier.params import Params, load_params
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    """One candidate's cross-validation outcome at its best grid point.
+
+    Fit time is wall-clock: it is logged, not written, so results stay byte-identical
+    across runs and dvc.lock does not change when nothing else did.
+    """
+
+    name: str
+    mean: float
+    std: float
+    folds: list[float]
+    best_params: dict[str, Any]
+    grid_size: int
+    mean_fit_seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        """What reports/cv.json records: everything but the wall-clock fit time."""
+        return {
+            "name": self.name,
+            "mean": self.mean,
+            "std": self.std,
+            "folds": self.folds,
+            "best_params": self.best_params,
+            "grid_size": self.grid_size,
+            "fits": self.grid_size * len(self.folds),
+        }
+
+
+def search(
+    name: str, grid: dict[str, list[Any]], X: pd.DataFrame, y: pd.Series, params: Params
+) -> CandidateResult:
+    """Grid-search one candidate; scores are reproducible whatever the number of jobs."""
+    pipeline = build_pipeline(
+        make_model(name, params.train.seed), params.data.numeric, params.data.categorical
+    )
+    cv = StratifiedKFold(params.train.cv_folds, shuffle=True, random_state=params.train.seed)
+    prefix = grid_prefix(name)
+    searcher = GridSearchCV(
+        pipeline,
+        {f"{prefix}{key}": values for key, values in grid.items()},
+        scoring=METRICS[params.train.scoring].scorer,
+        cv=cv,
+        n_jobs=params.compute.n_jobs,
+        refit=False,
+        error_score="raise",
+    )
+    try:
+        searcher.fit(X, y)
+    except (ValueError, TypeError) as err:
+        raise UserError(
+            f"train.candidates.{name}: a grid combination cannot be fit: {err}"
+        ) from None
+    results = searcher.cv_results_
+    best = int(searcher.best_index_)
+    sign = 1 if METRICS[params.train.scoring].higher_is_better else -1
+    folds = [
+        sign * float(results[f"split{i}_test_score"][best]) for i in range(params.train.cv_folds)
+    ]
+    return CandidateResult(
+        name=name,
+        mean=sign * float(results["mean_test_score"][best]),
+        std=float(results["std_test_score"][best]),
+        folds=folds,
+        best_params={k.removeprefix(prefix): v for k, v in searcher.best_params_.items()},
+        grid_size=len(results["params"]),
+        mean_fit_seconds=float(results["mean_fit_time"][best]),
+    )
+
+
+def pick_best(results: list[CandidateResult], scoring: str) -> CandidateResult:
+    """Best mean CV score; ties go to the smaller std, then to the candidate listed first."""
+    sign = 1 if METRICS[scoring].higher_is_better else -1
+    return max(
+        results, key=lambda r: (round(sign * r.mean, 9), -round(r.std, 9), -results.index(r))
+    )
+
+
+def refit(best: CandidateResult, X: pd.DataFrame, y: pd.Series, params: Params) -> Pipeline:
+    """Fit the winning candidate at its best grid point on the whole training set."""
+    model = make_model(best.name, params.train.seed, best.best_params)
+    return build_pipeline(model, params.data.numeric, params.data.categorical).fit(X, y)
+
+
+def cv_report(
+    results: list[CandidateResult], best: CandidateResult, params: Params
+) -> dict[str, Any]:
+    """reports/cv.json: what model selection tried and chose."""
+    return {
+        "scoring": params.train.scoring,
+        "cv_folds": params.train.cv_folds,
+        "best": best.name,
+        "candidates": [r.summary() for r in results],
+    }
+
+
+def main() -> None:
+    """Read the training split; write the best model, reports/cv.json and the CV chart."""
+    params = load_params()
+    X, y = features_and_target(pd.read_parquet(params.paths.train_data), params.data)
+    problems = cv_problems(y, params.train.cv_folds)
+    if problems:
+        raise UserError(f"{params.paths.train_data}: " + "; ".join(problems))
+    results = []
+    for name, grid in params.train.candidates.items():
+        found = search(name, grid, X, y, params)
+        results.append(found)
+        log.info(
+            "%-22s %s %.4f ± %.4f  %3d fits, %.3f s per fit",
+            name,
+            params.train.scoring,
+            found.mean,
+            found.std,
+            found.grid_size * len(found.folds),
+            found.mean_fit_seconds,
+        )
+    best = pick_best(results, params.train.scoring)
+    model = refit(best, X, y, params)
+    log.info("best: %s %s", best.name, best.best_params)
+    figure = plots.cv_scores(
+        [r.name for r in results],
+        [r.mean for r in results],
+        [r.std for r in results],
+        best.name,
+        params.train.scoring,
+    )
+    write_model(params.paths.model, model)
+    write_json(params.paths.cv_report, cv_report(results, best, params))
+    save_figure(params.paths.cv_plot, figure)
+
+
+if __name__ == "__main__":
+    run_cli(main)
