@@ -1,0 +1,149 @@
+"""How the data changed between two sides: rows by content, schema, class balance, drift."""
+
+from collections import Counter
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import numpy as np
+import pandas as pd
+
+from classifier.params import DataContract
+
+# Row alignment (which rows were edited in place) uses difflib, which is quick on
+# mostly-equal tables but not linear; above this size rows are compared as multisets.
+ALIGN_MAX_ROWS = 100_000
+PSI_BINS = 10
+PSI_FLOOR = 1e-4  # keeps empty bins from making the logarithm infinite
+PSI_MOVED = 0.1  # below: no meaningful shift; 0.1-0.25 moderate; above 0.25 major
+
+
+@dataclass(frozen=True)
+class RowDiff:
+    """Rows added, removed and edited in place, by content (no key column needed)."""
+
+    base: int
+    head: int
+    added: int
+    removed: int
+    changed: int
+    aligned: bool
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One feature's distribution shift, with a one-phrase summary of each side."""
+
+    feature: str
+    psi: float
+    base: str
+    head: str
+
+
+@dataclass(frozen=True)
+class DataDiff:
+    """Everything the report's data section shows."""
+
+    rows: RowDiff
+    schema: list[str]
+    classes: dict[str, tuple[int, int]]
+    drift: list[Drift]
+
+
+def row_hashes(frame: pd.DataFrame, columns: list[str]) -> list[int]:
+    """One hash per row over `columns`; equal rows (missing values included) hash equal."""
+    return pd.util.hash_pandas_object(frame[columns], index=False).tolist()
+
+
+def diff_rows(base: list[int], head: list[int]) -> RowDiff:
+    """Count added, removed and changed rows between two sequences of row hashes."""
+    if max(len(base), len(head)) > ALIGN_MAX_ROWS:
+        only_base, only_head = Counter(base) - Counter(head), Counter(head) - Counter(base)
+        return RowDiff(
+            len(base), len(head), sum(only_head.values()), sum(only_base.values()), 0, False
+        )
+    added = removed = changed = 0
+    for tag, b1, b2, h1, h2 in SequenceMatcher(None, base, head, autojunk=False).get_opcodes():
+        edited = min(b2 - b1, h2 - h1) if tag == "replace" else 0
+        changed += edited
+        removed += (b2 - b1) - edited if tag in ("delete", "replace") else 0
+        added += (h2 - h1) - edited if tag in ("insert", "replace") else 0
+    return RowDiff(len(base), len(head), added, removed, changed, True)
+
+
+def schema_changes(base: DataContract, head: DataContract) -> list[str]:
+    """Contract changes a reviewer should see: features added, removed or retyped, classes."""
+    changes = []
+    kinds = {
+        "numeric": (base.numeric, head.numeric),
+        "categorical": (base.categorical, head.categorical),
+    }
+    base_kind = {c: k for k, (cols, _) in kinds.items() for c in cols}
+    head_kind = {c: k for k, (_, cols) in kinds.items() for c in cols}
+    for column in head_kind.keys() - base_kind.keys():
+        changes.append(f"feature `{column}` added ({head_kind[column]})")
+    for column in base_kind.keys() - head_kind.keys():
+        changes.append(f"feature `{column}` removed")
+    for column in base_kind.keys() & head_kind.keys():
+        if base_kind[column] != head_kind[column]:
+            changes.append(f"feature `{column}`: {base_kind[column]} → {head_kind[column]}")
+    if base.target != head.target:
+        changes.append(f"target: `{base.target}` → `{head.target}`")
+    if base.classes != head.classes:
+        changes.append(f"classes: {', '.join(base.classes)} → {', '.join(head.classes)}")
+    for column in sorted(set(head.nullable) - set(base.nullable)):
+        changes.append(f"`{column}` may now be missing")
+    for column in sorted(set(base.nullable) - set(head.nullable)):
+        changes.append(f"`{column}` may no longer be missing")
+    return sorted(changes)
+
+
+def _proportions(counts: pd.Series, categories: list) -> np.ndarray:
+    shares = counts.reindex(categories, fill_value=0).to_numpy(dtype=float)
+    return np.clip(shares / max(shares.sum(), 1), PSI_FLOOR, None)
+
+
+def psi(base: pd.Series, head: pd.Series) -> float:
+    """Population stability index of `head` against `base`; missing values are their own bin."""
+    if pd.api.types.is_numeric_dtype(base) and pd.api.types.is_numeric_dtype(head):
+        edges = np.unique(np.nanquantile(base.dropna(), np.linspace(0, 1, PSI_BINS + 1)))
+        edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
+        base = pd.cut(base, edges).astype(str)
+        head = pd.cut(head, edges).astype(str)
+    base_counts = base.astype(str).value_counts()
+    head_counts = head.astype(str).value_counts()
+    categories = sorted(set(base_counts.index) | set(head_counts.index))
+    b, h = _proportions(base_counts, categories), _proportions(head_counts, categories)
+    return float(np.sum((h - b) * np.log(h / b)))
+
+
+def describe(column: pd.Series) -> str:
+    """A one-phrase summary: median for numbers, most common value for categories."""
+    missing = f", {column.isna().mean():.0%} missing" if column.isna().any() else ""
+    if pd.api.types.is_numeric_dtype(column):
+        return f"median {column.median():.4g}{missing}"
+    if column.dropna().empty:
+        return f"empty{missing}"
+    top = column.value_counts(normalize=True)
+    return f"{top.index[0]} {top.iloc[0]:.0%}{missing}"
+
+
+def diff_data(
+    base: pd.DataFrame, head: pd.DataFrame, base_contract: DataContract, head_contract: DataContract
+) -> DataDiff:
+    """Compare two validated raw tables under their own contracts."""
+    shared = [c for c in head.columns if c in base.columns]
+    rows = diff_rows(row_hashes(base, shared), row_hashes(head, shared))
+    target = head_contract.target
+    classes = {}
+    if target in base.columns:
+        labels = list(dict.fromkeys([*base_contract.classes, *head_contract.classes]))
+        base_counts = base[target].value_counts()
+        head_counts = head[target].value_counts()
+        classes = {c: (int(base_counts.get(c, 0)), int(head_counts.get(c, 0))) for c in labels}
+    drift = [
+        Drift(name, psi(base[name], head[name]), describe(base[name]), describe(head[name]))
+        for name in head_contract.features
+        if name in base.columns
+    ]
+    drift.sort(key=lambda d: (-round(d.psi, 9), d.feature))
+    return DataDiff(rows, schema_changes(base_contract, head_contract), classes, drift)

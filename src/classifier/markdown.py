@@ -1,0 +1,73 @@
+"""Markdown building blocks for the report, rendered the way GitHub shows comments."""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from classifier.metrics import METRICS
+
+MISSING = "—"
+SAME = 5e-7  # metrics are written with 6 decimals; anything smaller is no change
+
+
+def cell(value: Any) -> str:
+    """Table-safe text: pipes escaped, newlines flattened."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    """A GitHub table; columns listed in `right` are right-aligned (numbers)."""
+    rule = ["---:" if i in right else "---" for i in range(len(header))]
+    lines = [header, rule, *rows]
+    return "\n".join("| " + " | ".join(cell(c) for c in line) + " |" for line in lines)
+
+
+def number(value: Any, digits: int = 4) -> str:
+    """A metric value with fixed decimals, or a dash when absent."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return MISSING
+    return f"{value:.{digits}f}"
+
+
+def change(metric: str, base: Any, head: Any) -> str:
+    """Signed difference with a mark saying whether it is better or worse for this metric."""
+    if not all(isinstance(v, (int, float)) for v in (base, head)):
+        return MISSING
+    delta = head - base
+    if abs(delta) < SAME:
+        return "⚪ 0"
+    higher_is_better = METRICS[metric].higher_is_better if metric in METRICS else True
+    better = (delta > 0) == higher_is_better
+    shown = f"{delta:+.4f}" if abs(delta) >= 5e-5 else f"{delta:+.6f}"
+    return f"{'🟢' if better else '🔴'} {shown}"
+
+
+def value(item: Any) -> str:
+    """A params value as compact inline code."""
+    if item is None:
+        return MISSING
+    return f"`{json.dumps(item, ensure_ascii=False)}`"
+
+
+def details(summary: str, body: str) -> str:
+    """A collapsed block; GitHub needs the blank lines to render markdown inside it."""
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def image(path: str, alt: str) -> str:
+    """An image linked by relative path (CML uploads it when it posts the comment)."""
+    return f"![{alt}]({path})"
+
+
+def fit(sections: list[str], max_chars: int, where: str) -> str:
+    """Join sections; while too long, replace the largest (never the first) by a short stub."""
+    sections = list(sections)
+    while len(text := "\n\n".join(sections)) > max_chars:
+        largest = max(range(1, len(sections)), key=lambda i: len(sections[i]))
+        title = sections[largest].split("\n", 1)[0]
+        size = len(sections[largest])
+        stub = f"{title}\n\n> ✂️ Left out to fit a GitHub comment ({size:,} characters); {where}."
+        if len(stub) >= len(sections[largest]):
+            return text[: max_chars - 80] + f"\n\n> ✂️ Cut to fit a GitHub comment; {where}."
+        sections[largest] = stub
+    return text

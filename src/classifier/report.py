@@ -1,0 +1,188 @@
+"""`make report`: compare the working tree's pipeline results with a base revision.
+
+Writes a folder with report.md (what the bot posts on the pull request), the images
+it links by relative path, summary.md (the same without images, for the job
+summary) and gate.json. With --check the exit status is 1 when the gate fails,
+after everything is written.
+"""
+
+import argparse
+import logging
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from classifier import plots, sections
+from classifier.comparison import Comparison, compare
+from classifier.errors import UserError, run_cli
+from classifier.files import save_figure, write_json, write_text
+from classifier.gates import passed
+from classifier.markdown import fit
+from classifier.params import PARAMS_FILE, Params, load_params, parse_params, parse_yaml
+from classifier.pipeline import preflight, run_pipeline
+from classifier.revision import Revision
+
+log = logging.getLogger(__name__)
+
+FULL_REPORT = "the full report is in the workflow run's `report` artifact"
+
+
+def figures(c: Comparison) -> dict[str, Figure]:
+    """The images report.md links, keyed by file name."""
+    out: dict[str, Figure] = {}
+    labels = c.params.data.classes
+    head = sections.confusion_matrix(c.head.confusion, labels)
+    base = sections.confusion_matrix(c.base.confusion, labels)
+    if head is not None:
+        name = sections.IMAGES["confusion"]
+        if base is None:
+            out[name] = plots.confusion(head.to_numpy(), labels, "PR")
+        else:
+            titles = (c.base_rev, "PR")
+            out[name] = plots.confusion_pair(base.to_numpy(), head.to_numpy(), labels, titles)
+    if c.head.cv:
+        old = {r["name"]: r["mean"] for r in (c.base.cv or {}).get("candidates", [])}
+        rows = c.head.cv["candidates"]
+        out[sections.IMAGES["selection"]] = plots.cv_compare(
+            [r["name"] for r in rows],
+            [old.get(r["name"]) for r in rows],
+            [r["mean"] for r in rows],
+            [r["std"] for r in rows],
+            c.head.cv["scoring"],
+            (c.base_rev, "PR"),
+        )
+    if c.head.importance:
+        rows = c.head.importance
+        scoring = c.head.cv["scoring"] if c.head.cv else "score"
+        out[sections.IMAGES["importance"]] = plots.importance(
+            [r["feature"] for r in rows],
+            [r["mean"] for r in rows],
+            [r["std"] for r in rows],
+            scoring,
+        )
+    if c.data and c.data.drift:
+        top = c.data.drift[: c.params.report.drift_top]
+        out[sections.IMAGES["drift"]] = plots.drift(
+            [d.feature for d in top], [d.psi for d in top], 0.1
+        )
+    return out
+
+
+def without_images(markdown: str) -> str:
+    """The variant for the job summary (and a comment without images): tables only."""
+    note = r"*(\1: \2 in the workflow run's `report` artifact)*"
+    return re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", note, markdown)
+
+
+def gate_json(c: Comparison) -> dict:
+    """Machine-readable verdict, for workflows and scripts."""
+    return {
+        "passed": passed(c.rules),
+        "base": c.base_rev,
+        "base_sha": c.base_sha,
+        "head_sha": c.head_sha,
+        "failures": [rule.message for rule in c.rules if rule.passed is False],
+        "rules": [{"key": r.key, "passed": r.passed, "message": r.message} for r in c.rules],
+    }
+
+
+def write_folder(out: Path, files: dict[str, str], images: dict[str, Figure], gate: dict) -> None:
+    """Build the folder beside `out` and swap it in whole, so no old image lingers."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, text in files.items():
+            write_text(staging / name, text)
+        for name, figure in images.items():
+            save_figure(staging / name, figure)
+        write_json(staging / "gate.json", gate)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def pipeline_error(reproduce: bool) -> str | None:
+    """Why the pipeline cannot produce this commit's results, or None.
+
+    Without --reproduce only the preflight runs (seconds): a broken PR must never pass
+    the gate on results left over from an earlier run.
+    """
+    try:
+        if reproduce:
+            run_pipeline()
+        else:
+            preflight(load_params())
+    except UserError as err:
+        return str(err)
+    return None
+
+
+def report_params(root: Path, base_rev: str) -> Params | None:
+    """The head's params; if they are broken, the base's (so a failure still gets a report)."""
+    try:
+        return load_params(root / PARAMS_FILE)
+    except UserError:
+        pass
+    content = Revision(root, base_rev).read(PARAMS_FILE)
+    try:
+        return parse_params(parse_yaml(content.decode(), PARAMS_FILE.name)) if content else None
+    except UserError:
+        return None
+
+
+def failure_only(error: str) -> str:
+    """The report when neither side has usable params: the verdict and what broke."""
+    return f"## ❌ Quality gate failed: the pipeline failed: {error}\n\n" + sections.what_broke(
+        error
+    )
+
+
+def build(
+    root: Path, base_rev: str, out: Path, reproduce: bool = False, head_sha: str | None = None
+) -> bool:
+    """Compare, render and write the report folder; returns whether the gate passed."""
+    error = pipeline_error(reproduce)
+    params = report_params(root, base_rev)
+    if params is None:
+        text = failure_only(error or "params.yaml cannot be read")
+        gate = {"passed": False, "base": base_rev, "failures": [error], "rules": []}
+        write_folder(out, {"report.md": text, "summary.md": text}, {}, gate)
+        log.info("❌ the pipeline failed: %s", error)
+        return False
+    comparison = compare(root, base_rev, params, head_sha=head_sha, pipeline_error=error)
+    markdown = fit(sections.render(comparison), params.report.max_chars, FULL_REPORT) + "\n"
+    write_folder(
+        out,
+        {"report.md": markdown, "summary.md": without_images(markdown)},
+        figures(comparison),
+        gate_json(comparison),
+    )
+    log.info("%s", sections.verdict(comparison).removeprefix("## "))
+    log.info("report written to %s/report.md", out)
+    return passed(comparison.rules)
+
+
+def main() -> None:
+    """Parse arguments, write the report, and with --check exit 1 on a failed gate."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="main", help="git revision to compare with (main)")
+    parser.add_argument("--out", type=Path, default=Path("report"), help="report folder (report)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when the gate fails")
+    parser.add_argument(
+        "--reproduce", action="store_true", help="run the pipeline first (what CI does)"
+    )
+    parser.add_argument("--head-sha", help="commit to name as the PR's (CI: the PR head)")
+    args = parser.parse_args()
+    ok = build(Path.cwd(), args.base, args.out, args.reproduce, args.head_sha)
+    if args.check and not ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,159 @@
+"""One side of a comparison: the pipeline results in the working tree or at a git revision.
+
+Files at a revision are read through DVC's filesystem, so the raw data is found
+whether it is committed to git or tracked by a `.dvc` pointer (then it comes from
+the DVC cache or remote). Anything missing becomes None plus a note, never a crash:
+the report must explain a broken or empty side, not fail on it.
+"""
+
+import io
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from dvc.api import DVCFileSystem
+from dvc.exceptions import DvcException
+from pydantic import ValidationError
+
+from classifier.data import parse_raw
+from classifier.errors import UserError
+from classifier.params import PARAMS_FILE, DataContract, Params, Paths, parse_yaml
+
+
+class Reader:
+    """Reads files of one side; `read` returns None when the file does not exist there."""
+
+    label: str
+
+    def read(self, path: str | Path) -> bytes | None:
+        raise NotImplementedError
+
+
+class WorkingTree(Reader):
+    """The files as they are on disk."""
+
+    def __init__(self, root: Path, label: str = "working tree"):
+        self.root = root
+        self.label = label
+
+    def read(self, path: str | Path) -> bytes | None:
+        target = self.root / path
+        return target.read_bytes() if target.is_file() else None
+
+
+class Revision(Reader):
+    """The files at a git revision, DVC-tracked ones included."""
+
+    def __init__(self, root: Path, rev: str):
+        self.label = rev
+        # DVC's filesystem is lazy: an unknown revision would read as "no files at all".
+        if short_sha(root, rev) is None:
+            raise UserError(
+                f"base revision '{rev}' not found; fetch it (git fetch origin {rev}) "
+                "or pass another with --base"
+            )
+        self.fs = DVCFileSystem(str(root), rev=rev)
+
+    def read(self, path: str | Path) -> bytes | None:
+        key = Path(path).as_posix()
+        if not self.fs.exists(key):
+            return None
+        return self.fs.read_bytes(key)
+
+
+def short_sha(root: Path, rev: str = "HEAD") -> str | None:
+    """The abbreviated commit of `rev`, or None outside a git repository."""
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", f"{rev}^{{commit}}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or None
+
+
+@dataclass
+class Side:
+    """What one side holds; a None field is explained in `notes`."""
+
+    label: str
+    params: dict[str, Any] | None = None
+    paths: Paths | None = None
+    contract: DataContract | None = None
+    metrics: dict[str, Any] | None = None
+    cv: dict[str, Any] | None = None
+    importance: list[dict[str, Any]] | None = None
+    confusion: pd.DataFrame | None = None
+    raw: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def load_side(reader: Reader, fallback: Params) -> Side:
+    """Read params, results and raw data of one side; `fallback` supplies paths a side lacks."""
+    side = Side(label=reader.label)
+    side.params = _read_params(reader, side)
+    side.paths = _section(side.params, "paths", Paths) or fallback.paths
+    side.contract = _section(side.params, "data", DataContract) or fallback.data
+    side.metrics = _read_json(reader, side.paths.metrics)
+    side.cv = _read_json(reader, side.paths.cv_report)
+    side.importance = _read_json(reader, side.paths.importance)
+    side.confusion = _read_confusion(reader, side.paths.confusion)
+    side.raw = _read_raw(reader, side)
+    return side
+
+
+def _read_params(reader: Reader, side: Side) -> dict[str, Any] | None:
+    text = reader.read(PARAMS_FILE)
+    if text is None:
+        side.notes.append(f"{PARAMS_FILE} is missing at {side.label}")
+        return None
+    try:
+        parsed = parse_yaml(text.decode("utf-8"), f"{side.label}:{PARAMS_FILE}")
+    except (UserError, UnicodeDecodeError) as err:
+        side.notes.append(str(err))
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _section(params: dict[str, Any] | None, key: str, model: type) -> Any:
+    """A section validated on its own, so an older params.yaml still yields what it can."""
+    try:
+        return model.model_validate((params or {})[key])
+    except (KeyError, ValidationError):
+        return None
+
+
+def _read_json(reader: Reader, path: Path) -> Any:
+    content = reader.read(path)
+    return None if content is None else json.loads(content)
+
+
+def _read_confusion(reader: Reader, path: Path) -> pd.DataFrame | None:
+    """Confusion data: JSON counts, or the CSV of one line per test row an older base has."""
+    content = reader.read(path)
+    if content is None:
+        return None
+    if path.suffix == ".json":
+        return pd.DataFrame(json.loads(content))
+    return pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
+
+
+def _read_raw(reader: Reader, side: Side) -> pd.DataFrame | None:
+    path = side.paths.raw_data
+    try:
+        content = reader.read(path)
+    except (DvcException, OSError) as err:
+        side.notes.append(f"{side.label}:{path} could not be read ({err})")
+        return None
+    if content is None:
+        side.notes.append(f"{side.label}:{path} does not exist")
+        return None
+    try:
+        return parse_raw(content, f"{side.label}:{path}", side.contract)
+    except UserError as err:
+        side.notes.append(str(err))
+        return None
