@@ -1,0 +1,158 @@
+"""`make bento`: put the trained model in the BentoML store with its metadata, build the bento.
+
+The metadata carries everything the service derives its types from (the feature
+schema with the categories seen in training) and what /metadata reports (git
+commit, params, test-set metrics). The build's tags are written to build/bento.json
+for the steps that follow (serve, smoke test, containerize).
+"""
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import bentoml
+import joblib
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from classifier import serving
+from classifier.errors import UserError, run_cli
+from classifier.files import read_json, write_json
+from classifier.params import PARAMS_FILE, DataContract, Params, load_params, read_yaml
+
+log = logging.getLogger(__name__)
+
+BENTOFILE = Path("bentofile.yaml")
+BUILD_CONTEXT = Path("src")
+BUILD_INFO = Path("build/bento.json")
+REQUIREMENTS = Path("build/bento-requirements.txt")  # `uv export --only-group serve`
+
+
+def numeric_ranges(train: pd.DataFrame, columns: list[str]) -> dict[str, list[float]]:
+    """Accepted range per number: what training saw, widened by its span on each side.
+
+    Far outside it, a model extrapolates into nonsense (a linear model's probabilities
+    overflow to NaN), so such requests are refused with a message naming the field.
+    A feature never negative in training stays non-negative.
+    """
+    ranges = {}
+    for column in columns:
+        low, high = float(train[column].min()), float(train[column].max())
+        span = (high - low) or 1.0
+        ranges[column] = [max(low - span, 0.0) if low >= 0 else low - span, high + span]
+    return ranges
+
+
+def feature_schema(model: Pipeline, contract: DataContract, train: pd.DataFrame) -> dict[str, Any]:
+    """The inputs the service accepts: numbers in range, categoricals seen in training."""
+    categories: dict[str, list[str]] = {}
+    if contract.categorical:
+        encoder = model.named_steps["preprocess"].named_transformers_["categorical"]["onehot"]
+        for column, seen in zip(contract.categorical, encoder.categories_, strict=True):
+            categories[column] = [str(value) for value in seen]
+    return {
+        "target": contract.target,
+        "classes": list(contract.classes),
+        "numeric": numeric_ranges(train, contract.numeric),
+        "categorical": categories,
+        "nullable": list(contract.nullable),
+    }
+
+
+def git_sha() -> str:
+    """The commit the model was built from, marked when tracked files differ from it."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        return result.stdout.strip()
+
+    sha = git("rev-parse", "HEAD") or "unknown"
+    return f"{sha}-dirty" if git("status", "--porcelain", "--untracked-files=no") else sha
+
+
+def model_metadata(model: Pipeline, params: Params, raw_params: dict, sha: str) -> dict[str, Any]:
+    """Metadata stored with the model: schema, classes, commit, params and metrics.
+
+    BentoML metadata refuses None, which params (`max_depth: null`) and metrics (an
+    undefined ROC AUC) can hold, so those two are stored as JSON text.
+    """
+    metrics_path = params.paths.metrics
+    if not metrics_path.is_file():
+        raise UserError(f"{metrics_path} not found; run `make run` before `make bento`")
+    train = pd.read_parquet(params.paths.train_data)
+    return {
+        "features": feature_schema(model, params.data, train),
+        "classes": list(params.data.classes),
+        "git_sha": sha,
+        "model_class": type(model.named_steps["model"]).__name__,
+        "params_json": json.dumps(raw_params, sort_keys=True),
+        "metrics_json": json.dumps(read_json(metrics_path), sort_keys=True),
+    }
+
+
+def save_model(params: Params) -> bentoml.Model:
+    """Copy models/model.joblib into a new version of the model in the BentoML store."""
+    path = params.paths.model
+    if not path.is_file():
+        raise UserError(f"{path} not found; run `make run` (or `dvc pull`) before `make bento`")
+    model = joblib.load(path)
+    sha = git_sha()
+    metadata = model_metadata(model, params, read_yaml(PARAMS_FILE), sha)
+    labels = {"git_sha": sha[:12], "model_class": metadata["model_class"]}
+    with bentoml.models.create(serving.MODEL_NAME, labels=labels, metadata=metadata) as stored:
+        shutil.copyfile(path, Path(stored.path) / serving.MODEL_FILE)
+    return stored
+
+
+def find_uv() -> str:
+    """The uv the Makefile uses (`$UV`, else PATH, else .tools/), as an absolute path."""
+    for candidate in (os.environ.get("UV"), shutil.which("uv"), ".tools/bin/uv"):
+        if candidate and (found := shutil.which(candidate)):
+            return str(Path(found).resolve())
+    raise UserError("uv not found; run `make bento` (it installs uv when missing)")
+
+
+def export_requirements(uv: str, path: Path = REQUIREMENTS) -> list[str]:
+    """The `serve` dependency group pinned by uv.lock, as requirement lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [uv, "export", "--frozen", "--only-group", "serve", "--no-hashes"]
+    command += ["--no-emit-project", "--no-header", "--quiet", "--output-file", str(path)]
+    subprocess.run(command, check=True)
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def build() -> bentoml.Bento:
+    """Build the bento from bentofile.yaml plus the pinned packages, src/ as build context."""
+    config = read_yaml(BENTOFILE)
+    uv = find_uv()
+    config["python"] = {**config.get("python", {}), "packages": export_requirements(uv)}
+    # BentoML locks the bento's requirements with the `uv` it finds on PATH; without one it
+    # tries `pip install uv` into this environment, which uv-made environments cannot do.
+    os.environ["PATH"] = os.pathsep.join([str(Path(uv).parent), os.environ.get("PATH", "")])
+    return bentoml.bentos.build(**config, build_ctx=str(BUILD_CONTEXT))
+
+
+def main() -> None:
+    """Save the model, build the bento, record both tags in build/bento.json."""
+    params = load_params()
+    stored = save_model(params)
+    log.info("model %s saved to the BentoML store", stored.tag)
+    bento = build()
+    log.info("bento %s built", bento.tag)
+    write_json(BUILD_INFO, {"bento": str(bento.tag), "model": str(stored.tag)})
+
+
+def built_tag() -> str:
+    """The bento tag of the last `make bento`."""
+    if not BUILD_INFO.is_file():
+        raise UserError(f"{BUILD_INFO} not found; run `make bento` first")
+    return json.loads(BUILD_INFO.read_text())["bento"]
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,109 @@
+"""What the service needs, without BentoML: typed request/response models and predictions.
+
+Everything here is derived from the feature schema stored with the model (see
+classifier.bento): numbers are numbers, categoricals are limited to the categories
+seen in training, and null is accepted only for features the contract lets be
+missing. The bento ships this module and service.py only, so it imports no
+pipeline code (no DVC, pandera, matplotlib).
+"""
+
+import json
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+T = TypeVar("T")
+
+MODEL_NAME = "classifier"
+MODEL_FILE = "model.joblib"
+MAX_ROWS = 10_000
+
+
+def field_name(column: str) -> str:
+    """A Python identifier for a column; the JSON key stays the column name (alias)."""
+    name = re.sub(r"\W", "_", column)
+    return f"f_{name}" if not name or name[0].isdigit() or name.startswith("_") else name
+
+
+def row_model(schema: dict[str, Any]) -> type[BaseModel]:
+    """One request row: every feature required, typed from the schema, unknown keys refused."""
+    nullable = set(schema["nullable"])
+    fields: dict[str, Any] = {}
+    for column, (low, high) in schema["numeric"].items():
+        kind: Any = Annotated[float, Field(allow_inf_nan=False, ge=low, le=high)]
+        kind = kind | None if column in nullable else kind
+        fields[field_name(column)] = (kind, Field(alias=column, description="number"))
+    for column, categories in schema["categorical"].items():
+        kind = Literal[tuple(categories)]
+        kind = kind | None if column in nullable else kind
+        fields[field_name(column)] = (kind, Field(alias=column, description="category"))
+    config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
+    return create_model("Row", __config__=config, **fields)
+
+
+def prediction_model(classes: list[str]) -> type[BaseModel]:
+    """One answer: the label and a probability per class."""
+    return create_model(
+        "Prediction",
+        label=(Literal[tuple(classes)], Field(description="the most probable class")),
+        probabilities=(dict[str, float], Field(description="probability of each class")),
+    )
+
+
+def rows_frame(rows: list[BaseModel], schema: dict[str, Any]) -> pd.DataFrame:
+    """Requests as the model's input table: contract column order, missing values as NaN."""
+    numeric, categorical = list(schema["numeric"]), list(schema["categorical"])
+    columns: dict[str, Any] = {}
+    for column in numeric:
+        name = field_name(column)
+        values = [getattr(row, name) for row in rows]
+        columns[column] = np.array([np.nan if v is None else v for v in values], dtype="float64")
+    for column in categorical:
+        name = field_name(column)
+        # The imputer treats NaN, not None, as missing in object columns.
+        values = [getattr(row, name) for row in rows]
+        columns[column] = np.array([np.nan if v is None else v for v in values], dtype=object)
+    return pd.DataFrame(columns, columns=[*numeric, *categorical])
+
+
+def predict(
+    model: Any, frame: pd.DataFrame, classes: list[str], make: Callable[..., T] = dict
+) -> list[T]:
+    """Label and per-class probabilities for each row, as `model.predict` would label it.
+
+    `make(label=..., probabilities=...)` builds each answer (a dict by default).
+    """
+    proba = model.predict_proba(frame)
+    labels = model.classes_[np.argmax(proba, axis=1)].tolist()  # the model's order breaks ties
+    ordered = proba[:, [list(model.classes_).index(c) for c in classes]].tolist()
+    return [
+        make(label=str(label), probabilities=dict(zip(classes, p, strict=True)))
+        for label, p in zip(labels, ordered, strict=True)
+    ]
+
+
+def field_path(loc: list[Any]) -> str:
+    """['rows', 0, 'island'] -> 'rows[0].island'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def readable_error(body: dict[str, Any]) -> dict[str, str]:
+    """BentoML's 400 body for a validation failure, as one line naming each field.
+
+    BentoML returns the pydantic error list under `detail`, while its OpenAPI document
+    declares `detail` a string; this keeps the list (as JSON text) and makes `error`
+    say which field is wrong and why.
+    """
+    errors = body.get("detail")
+    if not isinstance(errors, list):
+        return body
+    problems = [f"{field_path(e.get('loc', []))}: {e.get('msg', 'invalid')}" for e in errors[:5]]
+    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+    return {"error": "; ".join(problems) + more, "detail": json.dumps(errors, default=str)}
