@@ -1,0 +1,159 @@
+"""The comment workflow: check the report artifact of a pull request, then post it with CML.
+
+This runs with a token that can write pull-request comments, on files a pull request
+produced (possibly from a fork). So nothing in the artifact is executed or trusted:
+- pr.json must hold an integer PR number and a full commit SHA, and that PR's head on
+  GitHub must be the commit the PR workflow ran on;
+- the markdown is rewritten so it can reference only this report's own PNG files (CML
+  uploads every local file a comment references: `![](/proc/self/environ)` would
+  publish the token) and carries no HTML beyond collapsible blocks;
+- CML gets a file path and fixed arguments.
+It imports only the standard library, so the job needs no install beyond CML.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+from classifier.errors import UserError, run_cli
+
+WATERMARK = "model-report"
+MAX_CHARS = 65_000
+SHA = re.compile(r"[0-9a-f]{40}")
+IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)]*)\)")
+TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)[^>]*>")
+SAFE_PNG = re.compile(r"[A-Za-z0-9_-]+\.png")
+ALLOWED_TAGS = {"details", "summary", "br"}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def load_pr(artifact: Path) -> tuple[int, str]:
+    """PR number and head SHA from the artifact's pr.json, refused unless well-formed."""
+    try:
+        info = json.loads((artifact / "pr.json").read_text())
+    except (OSError, ValueError) as err:
+        raise UserError(f"{artifact}/pr.json is missing or not JSON ({err})") from None
+    if not isinstance(info, dict):
+        raise UserError(f"{artifact}/pr.json must hold an object, got {type(info).__name__}")
+    number, sha = info.get("number"), info.get("head_sha")
+    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+        raise UserError(f"pr.json: the PR number must be a positive integer, got {number!r}")
+    if not isinstance(sha, str) or not SHA.fullmatch(sha):
+        raise UserError(f"pr.json: head_sha must be a full commit SHA, got {sha!r}")
+    return number, sha
+
+
+def pr_head(number: int, env: Mapping[str, str]) -> str:
+    """The head commit of PR `number` of this repository, asked of the GitHub API."""
+    api = env.get("GITHUB_API_URL", "https://api.github.com")
+    url = f"{api}/repos/{env['GITHUB_REPOSITORY']}/pulls/{number}"
+    if not url.startswith(("https://", "http://127.0.0.1")):
+        raise UserError(f"refusing to call {url}: not https")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url,
+        headers={
+            "Accept": "application/vnd.github+json",
+            "Authorization": f"Bearer {env['GITHUB_TOKEN']}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.loads(response.read())["head"]["sha"]
+    except urllib.error.HTTPError as err:
+        repo = env["GITHUB_REPOSITORY"]
+        raise UserError(f"PR #{number} not found in {repo} (HTTP {err.code})") from None
+
+
+def verify(artifact: Path, env: Mapping[str, str]) -> int:
+    """The PR number, once the artifact and GitHub agree on the commit the workflow ran on."""
+    number, sha = load_pr(artifact)
+    run_sha = env.get("RUN_HEAD_SHA", "")
+    if sha != run_sha:
+        raise UserError(f"pr.json names commit {sha}, but the workflow run was for {run_sha!r}")
+    head = pr_head(number, env)
+    if head != run_sha:
+        raise UserError(
+            f"PR #{number}'s head is {head}, not {run_sha}: the artifact does not belong to "
+            "that PR (or the PR moved on; the next run will comment)"
+        )
+    return number
+
+
+def sanitize(markdown: str, artifact: Path) -> str:
+    """Only this report's PNG files as images, no local links, no HTML but <details>."""
+
+    def image(match: re.Match) -> str:
+        alt, target = match.group(1), match.group(2).strip()
+        path = artifact / target
+        if SAFE_PNG.fullmatch(target) and path.is_file() and path.read_bytes()[:8] == PNG_MAGIC:
+            return f"![{alt}]({target})"
+        return f"*(image {alt!r} removed: not a PNG of this report)*"
+
+    def link(match: re.Match) -> str:
+        text, target = match.group(1), match.group(2).strip()
+        return match.group(0) if target.startswith(("https://", "#")) else text
+
+    def tag(match: re.Match) -> str:
+        kept = match.group(1).lower() in ALLOWED_TAGS
+        return match.group(0) if kept else match.group(0).replace("<", "&lt;")
+
+    text = TAG.sub(tag, LINK.sub(link, IMAGE.sub(image, markdown)))
+    if len(text) > MAX_CHARS:
+        cut = "\n\n> ✂️ Cut to fit a GitHub comment; the run's artifact has it all.\n"
+        text = text[:MAX_CHARS] + cut
+    return text
+
+
+def cml_command(body: Path, number: int, repo_url: str) -> list[str]:
+    """The exact CML call: edit the one comment carrying our watermark, or create it."""
+    return [
+        "cml",
+        "comment",
+        "update",
+        f"--target=pr/{number}",
+        f"--watermark-title={WATERMARK}",
+        f"--repo={repo_url}",
+        str(body.name),
+    ]
+
+
+def post(artifact: Path, env: Mapping[str, str]) -> list[str]:
+    """Verify, sanitize and post; returns the CML command that ran."""
+    number = verify(artifact, env)
+    images = env.get("REPORT_IMAGES", "true").strip().lower() != "false"
+    source = artifact / ("report.md" if images else "summary.md")
+    body = artifact / "comment.md"
+    body.write_text(sanitize(source.read_text(encoding="utf-8"), artifact), encoding="utf-8")
+    repo_url = f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env['GITHUB_REPOSITORY']}"
+    command = cml_command(body, number, repo_url)
+    cml_env = {
+        **env,
+        "REPO_TOKEN": env["GITHUB_TOKEN"],
+        # CML 0.20.6 on Node 18+ fails to publish images through Node's built-in fetch.
+        "NODE_OPTIONS": "--no-experimental-fetch",
+    }
+    if subprocess.run(command, cwd=artifact, env=cml_env, check=False).returncode != 0:
+        raise UserError(f"cml could not comment on PR #{number}; its message is above")
+    return command
+
+
+def main() -> None:
+    """`python -m classifier.comment ARTIFACT_DIR`."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("artifact", type=Path, help="the downloaded report artifact")
+    args = parser.parse_args()
+    for name in ("GITHUB_REPOSITORY", "GITHUB_TOKEN"):
+        if not os.environ.get(name):
+            raise UserError(f"{name} is not set: this step runs on GitHub Actions")
+    post(args.artifact, os.environ)
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,54 @@
+"""`make deploy`: tell a deploy endpoint which image to run, when one is configured.
+
+The optional last step of a release. It POSTs {"image", "version", "git_sha"} as JSON
+to DEPLOY_WEBHOOK_URL (with DEPLOY_TOKEN as a bearer token when set): point it at
+whatever rolls out your service (a platform's deploy hook, a small function of your
+own). Without the secret it says so and succeeds. Standard library only: the deploy
+job installs nothing.
+"""
+
+import json
+import logging
+import os
+import sys
+import urllib.request
+from collections.abc import Mapping
+
+from classifier.errors import UserError, run_cli
+
+log = logging.getLogger(__name__)
+
+
+def payload(env: Mapping[str, str]) -> dict[str, str]:
+    """What the endpoint gets, from the release job's outputs."""
+    missing = [name for name in ("IMAGE", "VERSION", "GIT_SHA") if not env.get(name)]
+    if missing:
+        raise UserError(f"{', '.join(missing)} not set: the release job passes them to deploy")
+    return {"image": env["IMAGE"], "version": env["VERSION"], "git_sha": env["GIT_SHA"]}
+
+
+def deploy(env: Mapping[str, str]) -> bool:
+    """POST the image to the webhook; False (with a notice) when no webhook is configured."""
+    url = env.get("DEPLOY_WEBHOOK_URL", "")
+    if not url:
+        sys.stdout.write("::notice title=Deploy::DEPLOY_WEBHOOK_URL is not set: deploy skipped\n")
+        return False
+    if not url.startswith(("https://", "http://127.0.0.1")):
+        raise UserError("DEPLOY_WEBHOOK_URL must be an https:// URL")
+    headers = {"Content-Type": "application/json"}
+    if env.get("DEPLOY_TOKEN"):
+        headers["Authorization"] = f"Bearer {env['DEPLOY_TOKEN']}"
+    body = json.dumps(payload(env)).encode()
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - checked
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            log.info(
+                "deploy of %s requested: the endpoint answered %s", env["IMAGE"], response.status
+            )
+    except OSError as err:
+        raise UserError(f"deploy webhook failed: {err}") from None
+    return True
+
+
+if __name__ == "__main__":
+    run_cli(lambda: deploy(os.environ))

@@ -1,0 +1,191 @@
+"""Steps of the release workflow (push to main, tag vX.Y.Z) besides `make bento` and `make smoke`.
+
+check        reproduce the pipeline; refuse when reports/metrics.json differs from the
+             committed one (what ships must be what was reviewed)
+tags         image names for this push: :sha-<short> and :main, or :X.Y.Z and :latest
+containerize `bentoml containerize` the built bento with those names (needs Docker)
+push         `docker push` them (GitHub only)
+assets       the model card and the exported bento, for the GitHub release
+(The optional deploy is classifier/deploy.py, run in a job of its own.)
+"""
+
+import argparse
+import json
+import logging
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from classifier.bento import built_tag, git_sha
+from classifier.errors import UserError, run_cli
+from classifier.files import read_json, write_json, write_text
+from classifier.params import PARAMS_FILE, load_params, read_yaml
+from classifier.pipeline import run_pipeline
+
+log = logging.getLogger(__name__)
+
+REGISTRY = "ghcr.io"
+TAGS_FILE = Path("build/image-tags.json")
+ASSETS = Path("build/release")
+VERSION_TAG = re.compile(r"v(\d+\.\d+\.\d+)")
+
+
+def check() -> None:
+    """Reproduce the pipeline, then compare its metrics with the committed ones."""
+    run_pipeline()
+    path = load_params().paths.metrics
+    committed = subprocess.run(
+        ["git", "show", f"HEAD:{path.as_posix()}"], capture_output=True, text=True, check=False
+    )
+    if committed.returncode != 0:
+        raise UserError(f"{path} is not committed at this commit: run `make run` and commit it")
+    differences = metric_differences(json.loads(committed.stdout), read_json(path))
+    if differences:
+        shown = "; ".join(differences[:5])
+        raise UserError(
+            f"{path} reproduced here differs from the committed one ({shown}): what would "
+            "ship is not what was reviewed; run `make run` and commit the results"
+        )
+    log.info("%s reproduced exactly as committed", path)
+
+
+def metric_differences(committed: Any, reproduced: Any, prefix: str = "") -> list[str]:
+    """'key: committed -> reproduced' for every value that differs, nested keys dotted."""
+    if isinstance(committed, dict) and isinstance(reproduced, dict):
+        keys = sorted(committed.keys() | reproduced.keys())
+        return [
+            d
+            for k in keys
+            for d in metric_differences(committed.get(k), reproduced.get(k), f"{prefix}{k}.")
+        ]
+    if committed != reproduced:
+        return [f"{prefix.rstrip('.')}: {committed} -> {reproduced}"]
+    return []
+
+
+def version_of(ref: str) -> str | None:
+    """X.Y.Z for refs/tags/vX.Y.Z, None for a branch; any other tag is a mistake."""
+    if ref.startswith("refs/heads/"):
+        return None
+    tag = ref.removeprefix("refs/tags/")
+    match = VERSION_TAG.fullmatch(tag)
+    if not ref.startswith("refs/tags/") or not match:
+        raise UserError(f"{ref}: releases are tagged vX.Y.Z (for example v1.2.0)")
+    return match.group(1)
+
+
+def image_tags(env: Mapping[str, str]) -> dict[str, Any]:
+    """Image names for this push, from the runner's GITHUB_REPOSITORY, GITHUB_REF, GITHUB_SHA."""
+    image = f"{REGISTRY}/{env['GITHUB_REPOSITORY'].lower()}"
+    version = version_of(env["GITHUB_REF"])
+    names = [f"{version}", "latest"] if version else [f"sha-{env['GITHUB_SHA'][:7]}", "main"]
+    return {"image": image, "version": version, "tags": [f"{image}:{name}" for name in names]}
+
+
+def write_tags(env: Mapping[str, str]) -> dict[str, Any]:
+    """Record the image names for the steps that follow (and as step outputs on GitHub)."""
+    tags = image_tags(env)
+    write_json(TAGS_FILE, tags)
+    output = env.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as out:
+            out.write(f"image={tags['tags'][0]}\nversion={tags['version'] or ''}\n")
+    log.info("image tags: %s", ", ".join(tags["tags"]))
+    return tags
+
+
+def recorded_tags() -> dict[str, Any]:
+    if not TAGS_FILE.is_file():
+        raise UserError(f"{TAGS_FILE} not found: run `make image-tags` first")
+    return read_json(TAGS_FILE)
+
+
+def containerize() -> None:
+    """Build the image of the last built bento under every recorded name."""
+    names = [arg for tag in recorded_tags()["tags"] for arg in ("--image-tag", tag)]
+    subprocess.run(["bentoml", "containerize", built_tag(), *names], check=True)
+
+
+def push() -> None:
+    """Push every recorded name (the registry login happened in the workflow)."""
+    for tag in recorded_tags()["tags"]:
+        subprocess.run(["docker", "push", tag], check=True)
+
+
+def model_card(version: str, sha: str, bento: str, image: str) -> str:
+    """Markdown for the GitHub release: what the model is, how good, trained on what."""
+    params = load_params()
+    metrics = read_json(params.paths.metrics)
+    data = read_json(params.paths.data_report)
+    cv = read_json(params.paths.cv_report)
+    best = next(c for c in cv["candidates"] if c["name"] == cv["best"])
+    headline = [f"| {m} | {metrics[m]} |" for m in metrics if m != "per_class"]
+    rows = data["rows"]
+    return "\n".join(
+        [
+            f"# Model card: classifier {version}",
+            "",
+            f"- Commit: `{sha}`",
+            f"- Bento: `{bento}`; image: `{image}`",
+            f"- Model: `{best['name']}` with `{json.dumps(best['best_params'])}`, chosen by "
+            f"{cv['cv_folds']}-fold CV {cv['scoring']} ({best['mean']:.4f} ± {best['std']:.4f})",
+            f"- Target `{params.data.target}`: {', '.join(params.data.classes)}",
+            f"- Features: {', '.join(params.data.features)}",
+            "",
+            f"## Test-set metrics ({rows['test']} rows)",
+            "",
+            "| metric | value |",
+            "|---|---|",
+            *headline,
+            "",
+            "## Data",
+            "",
+            f"{rows['raw']} rows in `{params.paths.raw_data}` ({rows['duplicates_dropped']} "
+            f"duplicates dropped): {rows['train']} for training, {rows['test']} for testing.",
+            "",
+            "## Params",
+            "",
+            "```yaml",
+            json.dumps(read_yaml(PARAMS_FILE), indent=2),
+            "```",
+            "",
+        ]
+    )
+
+
+def assets(env: Mapping[str, str]) -> list[Path]:
+    """The model card and the exported bento, in build/release/."""
+    tags = recorded_tags()
+    version = tags["version"] or f"sha-{env.get('GITHUB_SHA', git_sha())[:7]}"
+    bento = built_tag()
+    card = ASSETS / "model-card.md"
+    write_text(card, model_card(version, git_sha(), bento, tags["tags"][0]))
+    exported = ASSETS / f"classifier-{version}.bento"
+    exported.unlink(missing_ok=True)
+    # BentoML reads a relative destination as rooted at "/"; give it an absolute one.
+    subprocess.run(["bentoml", "export", bento, str(exported.resolve())], check=True)
+    log.info("release assets: %s, %s", card, exported)
+    return [card, exported]
+
+
+def main() -> None:
+    """`python -m classifier.release STEP`."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    steps = ["check", "tags", "containerize", "push", "assets"]
+    parser.add_argument("step", choices=steps)
+    args = parser.parse_args()
+    actions = {
+        "check": check,
+        "tags": lambda: write_tags(os.environ),
+        "containerize": containerize,
+        "push": push,
+        "assets": lambda: assets(os.environ),
+    }
+    actions[args.step]()
+
+
+if __name__ == "__main__":
+    run_cli(main)

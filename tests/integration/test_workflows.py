@@ -1,0 +1,400 @@
+"""The workflows' jobs, step by step, in temporary clones with the variables a runner sets.
+
+GitHub-only parts are stand-ins named as such: a recording fake `cml` and `npm`, a
+fake GitHub API on 127.0.0.1, a recording fake `docker` (no Docker engine here), a
+fake deploy endpoint. Everything else is the real Makefile target or module.
+"""
+
+import json
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+import yaml
+
+from ..repo import ROOT, copy_project, git_commit, run
+from ..workflow import Runner, copy_folder, fake_command, load_job, runner_env
+
+RECORDER = """import json, os, sys
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps({"tool": os.path.basename(sys.argv[0]), "argv": sys.argv[1:],
+                          "cwd": os.getcwd(), "env": {k: os.environ.get(k) for k in
+                          ("NODE_OPTIONS", "REPO_TOKEN")}}) + "\\n")
+"""
+FAKE_CML = (
+    RECORDER
+    + """
+body = sys.argv[-1]
+with open(os.environ["FAKE_LOG"] + ".body", "w") as out:
+    out.write(open(body).read())
+"""
+)
+FAKE_DOCKER = (
+    RECORDER
+    + """
+args = sys.argv[1:]
+if args[:1] == ["version"]:
+    print('"28.2.2"')
+elif args[:2] == ["buildx", "--help"]:
+    print("Usage: docker buildx [OPTIONS] COMMAND\\n      --builder string   Override the builder")
+elif args[:2] == ["buildx", "version"]:
+    print("github.com/docker/buildx v0.20.0 abc")
+"""
+)
+
+
+def calls(log: Path, tool: str) -> list[dict]:
+    if not log.exists():
+        return []
+    return [c for c in map(json.loads, log.read_text().splitlines()) if c["tool"] == tool]
+
+
+def noop(_: dict) -> None:
+    """A GitHub-only action with nothing to do here (the checkout already happened)."""
+
+
+# ---- pull request ----
+
+
+@pytest.fixture
+def pr_clone(clone) -> Path:
+    """A PR branch in a clone whose `origin` is the repository with `main`'s results."""
+    run(["git", "remote", "add", "origin", str(clone)], clone)
+    run(["git", "fetch", "-q", "origin"], clone)
+    run(["git", "checkout", "-q", "-b", "pr"], clone)
+    return clone
+
+
+def pr_job(repo: Path, tmp_path: Path) -> tuple[Runner, Path]:
+    artifacts = tmp_path / "artifacts"
+    head = run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+    context = {
+        "github.event.pull_request.number": "7",
+        "github.event.pull_request.head.sha": head,
+        "github.base_ref": "main",
+        "runner.os": "Linux",
+        "hashFiles('dvc.lock')": "cache-key-unused-here",
+    }
+    actions = {
+        "actions/checkout": noop,
+        "astral-sh/setup-uv": noop,
+        "actions/cache": noop,
+        "actions/upload-artifact": lambda w: copy_folder(repo / w["path"], artifacts / w["name"]),
+    }
+    return Runner(repo, context, actions, runner_env(repo)), artifacts
+
+
+def test_pr_job_reports_hands_over_the_artifact_and_fails_on_the_gate(pr_clone, tmp_path):
+    params = pr_clone / "params.yaml"
+    weaker = yaml.safe_load(params.read_text())
+    weaker["train"]["candidates"] = {"decision_tree": {"max_depth": [1]}}
+    params.write_text(yaml.safe_dump(weaker, sort_keys=False))
+    git_commit(pr_clone, "a weaker model")
+    runner, artifacts = pr_job(pr_clone, tmp_path)
+    job = runner.run(load_job("pr.yml", "report"))
+
+    assert [s.status for s in job.steps[:-1]] == [0] * (len(job.steps) - 1), job.steps
+    gate = job.step("Quality gate")
+    assert gate.status != 0
+    assert "::error title=Quality gate failed::" in gate.output
+    assert (
+        "no default DVC remote: dvc pull skipped"
+        in job.step("dvc pull (only with a remote and its credentials)").output
+    )
+
+    report = artifacts / "report"
+    head = run(["git", "rev-parse", "HEAD"], pr_clone).stdout.strip()
+    assert json.loads((report / "pr.json").read_text()) == {"number": 7, "head_sha": head}
+    assert json.loads((report / "gate.json").read_text())["passed"] is False
+    for image in ("confusion.png", "cv_scores.png", "importance.png"):
+        assert (report / image).stat().st_size > 1000
+    markdown = (report / "report.md").read_text()
+    assert markdown.startswith("## ❌ Quality gate failed")
+    assert f"Model report for `{head[:7]}` against `origin/main`" in markdown
+    summary = (tmp_path / "step-summary.md").read_text()
+    assert summary == (report / "summary.md").read_text()
+    assert "![" not in summary
+
+
+def test_pr_job_passes_when_nothing_got_worse(pr_clone, tmp_path):
+    (pr_clone / "README.md").write_text("docs only\n")
+    git_commit(pr_clone, "docs")
+    runner, artifacts = pr_job(pr_clone, tmp_path)
+    job = runner.run(load_job("pr.yml", "report"))
+    assert not job.failed, [(s.name, s.output[-500:]) for s in job.steps if s.status]
+    assert "::notice title=Quality gate::passed" in job.step("Quality gate").output
+    assert json.loads((artifacts / "report/gate.json").read_text())["passed"] is True
+
+
+# ---- comment ----
+
+
+class FakeGitHubAPI(BaseHTTPRequestHandler):
+    """A stand-in for api.github.com: GET /repos/acme/Penguins/pulls/N."""
+
+    heads: ClassVar[dict[int, str]] = {}
+    seen: ClassVar[list[dict]] = []
+
+    def do_GET(self) -> None:
+        FakeGitHubAPI.seen.append({"path": self.path, "auth": self.headers.get("Authorization")})
+        number = self.path.rsplit("/", 1)[-1]
+        head = self.heads.get(int(number)) if number.isdigit() else None
+        if not self.path.startswith("/repos/acme/Penguins/pulls/") or head is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        body = json.dumps({"number": int(number), "head": {"sha": head}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_github_api():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHubAPI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    FakeGitHubAPI.heads, FakeGitHubAPI.seen = {}, []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+HEAD = "0123456789abcdef0123456789abcdef01234567"
+
+
+def comment_job(tmp_path: Path, api: str, pr_json: object, images: str = "") -> tuple[object, Path]:
+    """The comment job on an artifact made of the example report and `pr_json`."""
+    workdir = tmp_path / "default-branch"
+    workdir.mkdir()
+    copy_project(workdir, with_results=False)
+    artifact = tmp_path / "downloaded"
+    shutil.copytree(ROOT / "docs/example-report", artifact)
+    (artifact / "pr.json").write_text(json.dumps(pr_json))
+    bin_dir = tmp_path / "fake-bin"
+    fake_command(bin_dir, "cml", FAKE_CML)
+    fake_command(bin_dir, "npm", RECORDER)
+    log = tmp_path / "fake-calls.jsonl"
+    env = runner_env(workdir, GITHUB_API_URL=api, FAKE_LOG=str(log))
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    context = {
+        "github.event.workflow_run.id": "4242",
+        "github.event.workflow_run.head_sha": HEAD,
+        "github.token": "fake-token",
+        "vars.REPORT_IMAGES": images,
+    }
+    actions = {
+        "actions/checkout": noop,
+        "actions/setup-node": noop,
+        "actions/download-artifact": lambda w: copy_folder(artifact, workdir / w["path"]),
+    }
+    job = Runner(workdir, context, actions, env).run(load_job("comment.yml", "comment"))
+    return job, log
+
+
+def test_comment_job_posts_one_watermarked_comment_with_fake_cml_and_fake_github_api(
+    tmp_path, fake_github_api
+):
+    FakeGitHubAPI.heads = {7: HEAD}
+    job, log = comment_job(tmp_path, fake_github_api, {"number": 7, "head_sha": HEAD})
+    assert not job.failed, [s.output for s in job.steps if s.status]
+
+    [npm] = calls(log, "npm")
+    assert npm["argv"] == ["install", "--global", "@dvcorg/cml@0.20.6"]
+    [cml] = calls(log, "cml")
+    assert cml["argv"] == [
+        "comment",
+        "update",
+        "--target=pr/7",
+        "--watermark-title=model-report",
+        "--repo=https://github.com/acme/Penguins",
+        "comment.md",
+    ]
+    assert cml["cwd"].endswith("/pr-report")
+    assert cml["env"] == {"NODE_OPTIONS": "--no-experimental-fetch", "REPO_TOKEN": "fake-token"}
+    assert FakeGitHubAPI.seen == [
+        {"path": "/repos/acme/Penguins/pulls/7", "auth": "Bearer fake-token"}
+    ]
+    body = Path(str(log) + ".body").read_text()
+    assert body.startswith("## ❌ Quality gate failed")
+    assert "](confusion.png)" in body
+
+
+def test_comment_without_images_posts_the_tables_only(tmp_path, fake_github_api):
+    FakeGitHubAPI.heads = {7: HEAD}
+    job, log = comment_job(tmp_path, fake_github_api, {"number": 7, "head_sha": HEAD}, "false")
+    assert not job.failed
+    body = Path(str(log) + ".body").read_text()
+    assert "![" not in body
+    assert "in the workflow run's `report` artifact" in body
+
+
+@pytest.mark.parametrize(
+    ("pr_json", "heads", "message"),
+    [
+        ({"number": "7; echo pwned", "head_sha": HEAD}, {7: HEAD}, "must be a positive integer"),
+        ({"number": 7.5, "head_sha": HEAD}, {7: HEAD}, "must be a positive integer"),
+        ({"number": 7, "head_sha": "abc"}, {7: HEAD}, "must be a full commit SHA"),
+        ({"number": 7, "head_sha": "f" * 40}, {7: HEAD}, "but the workflow run was for"),
+        ({"number": 8, "head_sha": HEAD}, {8: "e" * 40}, "PR #8's head is eeee"),
+        ({"number": 9, "head_sha": HEAD}, {}, "PR #9 not found in acme/Penguins (HTTP 404)"),
+    ],
+)
+def test_comment_job_refuses_a_bad_or_mismatched_pr_number(
+    tmp_path, fake_github_api, pr_json, heads, message
+):
+    FakeGitHubAPI.heads = heads
+    job, log = comment_job(tmp_path, fake_github_api, pr_json)
+    post = job.steps[-1]
+    assert post.status != 0
+    assert message in post.output
+    assert calls(log, "cml") == []
+
+
+# ---- release ----
+
+
+def release_job(repo: Path, tmp_path: Path, ref: str) -> tuple[Runner, Path, Path]:
+    bin_dir = tmp_path / "fake-bin"
+    fake_command(bin_dir, "docker", FAKE_DOCKER)
+    log = tmp_path / "fake-calls.jsonl"
+    artifacts = tmp_path / "artifacts"
+    sha = run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+    env = runner_env(
+        repo,
+        GITHUB_REF=ref,
+        GITHUB_SHA=sha,
+        FAKE_LOG=str(log),
+        BENTOML_HOME=str(tmp_path / "bentoml"),
+    )
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    context = {"github.ref": ref, "github.actor": "someone", "github.token": "fake-token"}
+    actions = {
+        "actions/checkout": noop,
+        "astral-sh/setup-uv": noop,
+        "docker/setup-buildx-action": noop,
+        "docker/login-action": noop,
+        "actions/upload-artifact": lambda w: copy_folder(repo / w["path"], artifacts / w["name"]),
+    }
+    skip = frozenset({"Push the image"})  # needs the registry; everything else runs here
+    return Runner(repo, context, actions, env, skip), log, artifacts
+
+
+def test_release_job_on_main_builds_smoke_tests_and_containerizes_with_fake_docker(clone, tmp_path):
+    runner, log, _ = release_job(clone, tmp_path, "refs/heads/main")
+    job = runner.run(load_job("release.yml", "publish"))
+    assert not job.failed, [(s.name, s.output[-800:]) for s in job.steps if s.status]
+    assert (
+        "reproduced exactly as committed"
+        in job.step(
+            "Reproduce; refuse to publish when metrics differ from the committed ones"
+        ).output
+    )
+    assert (
+        "smoke test of classifier:"
+        in job.step(
+            "Smoke-test the bento (serve, /readyz, predictions equal the model file's)"
+        ).output
+    )
+    sha = run(["git", "rev-parse", "--short=7", "HEAD"], clone).stdout.strip()
+    tags = [f"ghcr.io/acme/penguins:sha-{sha}", "ghcr.io/acme/penguins:main"]
+    assert json.loads((clone / "build/image-tags.json").read_text())["tags"] == tags
+    builds = [c["argv"] for c in calls(log, "docker") if "build" in c["argv"]]
+    assert len(builds) == 1
+    for tag in tags:
+        assert tag in builds[0]
+    assert not job.step("Push the image").ran
+
+
+def test_release_job_on_a_version_tag_names_the_image_and_writes_the_release_assets(
+    clone, tmp_path
+):
+    runner, _, artifacts = release_job(clone, tmp_path, "refs/tags/v1.2.3")
+    job = runner.run(load_job("release.yml", "publish"))
+    assert not job.failed, [(s.name, s.output[-800:]) for s in job.steps if s.status]
+    tags = json.loads((clone / "build/image-tags.json").read_text())
+    assert tags["tags"] == ["ghcr.io/acme/penguins:1.2.3", "ghcr.io/acme/penguins:latest"]
+    release = artifacts / "release"
+    card = (release / "model-card.md").read_text()
+    sha = run(["git", "rev-parse", "HEAD"], clone).stdout.strip()
+    assert card.startswith("# Model card: classifier 1.2.3")
+    assert f"Commit: `{sha}`" in card
+    metrics = json.loads((clone / "reports/metrics.json").read_text())
+    assert f"| accuracy | {metrics['accuracy']} |" in card
+    assert (release / "classifier-1.2.3.bento").stat().st_size > 10_000
+
+
+def test_release_refuses_to_publish_when_committed_metrics_were_not_reproduced(clone, tmp_path):
+    metrics = clone / "reports/metrics.json"
+    tampered = json.loads(metrics.read_text())
+    tampered["accuracy"] = 0.999
+    metrics.write_text(json.dumps(tampered, indent=2) + "\n")
+    git_commit(clone, "hand-edited metrics")
+    runner, log, _ = release_job(clone, tmp_path, "refs/heads/main")
+    job = runner.run(load_job("release.yml", "publish"))
+    check = job.step("Reproduce; refuse to publish when metrics differ from the committed ones")
+    assert check.status != 0
+    assert "reports/metrics.json reproduced here differs from the committed one" in check.output
+    assert "accuracy: 0.999 -> " in check.output
+    assert not any(s.ran for s in job.steps[job.steps.index(check) + 1 :])
+    assert calls(log, "docker") == []
+
+
+class FakeDeployEndpoint(BaseHTTPRequestHandler):
+    """A stand-in for a user's deploy hook: records what it was sent."""
+
+    received: ClassVar[list[dict]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        FakeDeployEndpoint.received.append(
+            {"body": json.loads(self.rfile.read(length)), "auth": self.headers.get("Authorization")}
+        )
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_deploy_job_posts_the_image_to_a_fake_endpoint_or_skips_with_a_notice(tmp_path, configured):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeDeployEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    FakeDeployEndpoint.received = []
+    workdir = tmp_path / "checkout"
+    workdir.mkdir()
+    copy_project(workdir, with_results=False)
+    url = f"http://127.0.0.1:{server.server_address[1]}/deploy"
+    context = {
+        "github.ref": "refs/tags/v1.2.3",
+        "github.sha": "a" * 40,
+        "needs.publish.outputs.image": "ghcr.io/acme/penguins:1.2.3",
+        "needs.publish.outputs.version": "1.2.3",
+        "secrets.DEPLOY_WEBHOOK_URL": url if configured else "",
+        "secrets.DEPLOY_TOKEN": "s3cret" if configured else "",
+    }
+    runner = Runner(workdir, context, {"actions/checkout": noop}, runner_env(workdir))
+    job = runner.run(load_job("release.yml", "deploy"))
+    server.shutdown()
+    assert not job.failed, [s.output for s in job.steps]
+    if configured:
+        assert FakeDeployEndpoint.received == [
+            {
+                "body": {
+                    "image": "ghcr.io/acme/penguins:1.2.3",
+                    "version": "1.2.3",
+                    "git_sha": "a" * 40,
+                },
+                "auth": "Bearer s3cret",
+            }
+        ]
+    else:
+        assert FakeDeployEndpoint.received == []
+        assert "DEPLOY_WEBHOOK_URL is not set: deploy skipped" in job.steps[-1].output

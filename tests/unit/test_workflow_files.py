@@ -1,0 +1,91 @@
+"""The workflow files keep their promises: pinned actions, thin steps, least privilege."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ..repo import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
+def steps(path: Path):
+    for name, job in yaml.safe_load(path.read_text())["jobs"].items():
+        for step in job["steps"]:
+            yield name, step
+
+
+def uses_lines(path: Path) -> list[str]:
+    return [
+        line.split("uses:", 1)[1].strip()
+        for line in path.read_text().splitlines()
+        if "uses:" in line
+    ]
+
+
+def make_targets() -> set[str]:
+    return set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), re.M))
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_full_sha_with_its_tag(path):
+    for line in uses_lines(path):
+        assert PINNED.match(line), line
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_run_step_is_one_make_target_without_expressions(path):
+    targets = make_targets()
+    for job, step in steps(path):
+        if "run" in step:
+            assert "${{" not in step["run"], (job, step["run"])
+            words = step["run"].split()
+            assert words[0] == "make", (job, step["run"])
+            assert len(words) == 2, (job, step["run"])
+            assert words[1] in targets, (job, step["run"])
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_checkouts_do_not_keep_credentials(path):
+    for _, step in steps(path):
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False
+
+
+def permissions(path: Path) -> dict:
+    workflow = yaml.safe_load(path.read_text())
+    return {"": workflow["permissions"]} | {
+        name: job.get("permissions") for name, job in workflow["jobs"].items()
+    }
+
+
+def test_least_privilege_per_job():
+    flows = ROOT / ".github/workflows"
+    assert permissions(flows / "pr.yml") == {"": {"contents": "read"}, "report": None}
+    assert permissions(flows / "comment.yml") == {
+        "": {},
+        "comment": {"actions": "read", "pull-requests": "write"},
+    }
+    assert permissions(flows / "release.yml") == {
+        "": {},
+        "publish": {"contents": "read", "packages": "write"},
+        "github-release": {"contents": "write"},
+        "deploy": {"contents": "read"},
+    }
+
+
+def test_the_comment_job_never_checks_out_the_pull_request():
+    for _, step in steps(ROOT / ".github/workflows/comment.yml"):
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert "ref" not in step["with"]  # the default branch, never the PR's head
+
+
+def test_secrets_reach_only_the_steps_that_need_them():
+    for path in WORKFLOWS:
+        for job, step in steps(path):
+            text = yaml.safe_dump(step)
+            if "secrets." in text:
+                assert step.get("run") in ("make pull", "make deploy"), (path.name, job, step)
