@@ -1,0 +1,136 @@
+"""Scale: the pipeline on synthetic penguins of 100k, 1M and 3M rows.
+
+Run with `make bench-scale` (sizes with --sizes). Each size gets a temporary copy of
+the project whose raw CSV is drawn from per-species distributions fitted to the real
+table (same contract: columns, types, classes, missing values), and one fixed
+candidate (logistic regression, no grid; 5-fold CV still runs). Each stage runs as
+`dvc repro STAGE`; the figures are its seconds and the peak resident memory of its
+whole process tree (workers included), sampled every 50 ms.
+
+Goal (issue #6): 1M rows end-to-end under 5 minutes and 4 GB on 2 cores, time
+growing no worse than linearly with rows.
+"""
+
+import argparse
+import itertools
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+import yaml
+from tests.repo import ROOT, git_commit, new_repo, tool_env
+
+from classifier.data import load_raw
+from classifier.params import load_params
+
+STAGES = ("prepare", "train", "evaluate")
+
+
+def synthetic(rows: int, seed: int = 0) -> pd.DataFrame:
+    """Penguin-like rows: per-species normal numbers, categories and missing rates as observed."""
+    params = load_params(ROOT / "params.yaml")
+    real = load_raw(ROOT / params.paths.raw_data, params.data)
+    rng = np.random.default_rng(seed)
+    shares = real["species"].value_counts(normalize=True)
+    species = rng.choice(shares.index.to_numpy(), size=rows, p=shares.to_numpy())
+    frame = pd.DataFrame({"species": species})
+    for column in params.data.numeric:
+        stats = real.groupby("species")[column].agg(["mean", "std"])
+        values = rng.normal(stats.loc[species, "mean"], stats.loc[species, "std"])
+        missing = rng.random(rows) < real[column].isna().mean()
+        frame[column] = np.where(missing, np.nan, np.round(values, 2))
+    for column in params.data.categorical:
+        out = np.empty(rows, dtype=object)
+        for name, group in real.groupby("species"):
+            mask = species == name
+            counts = group[column].value_counts(normalize=True, dropna=False)
+            out[mask] = rng.choice(
+                counts.index.to_numpy(dtype=object), size=mask.sum(), p=counts.to_numpy()
+            )
+        frame[column] = out
+    frame["year"] = rng.integers(2007, 2010, size=rows)
+    return frame[["species", "island", *params.data.numeric, "sex", "year"]]
+
+
+def peak_rss(process: subprocess.Popen, stop: threading.Event, peak: list[int]) -> None:
+    root = psutil.Process(process.pid)
+    while not stop.is_set():
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+
+
+def timed_stage(repo: Path, stage: str) -> tuple[float, int]:
+    """Seconds and peak tree memory (bytes) of `dvc repro STAGE`."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        ["dvc", "repro", "--single-item", stage],
+        cwd=repo,
+        env=tool_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    stop, peak = threading.Event(), [0]
+    sampler = threading.Thread(target=peak_rss, args=(process, stop, peak), daemon=True)
+    sampler.start()
+    output = process.communicate()[0]
+    stop.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"dvc repro {stage} failed:\n{output[-3000:]}")
+    return time.perf_counter() - started, peak[0]
+
+
+def run_size(workdir: Path, rows: int) -> dict[str, tuple[float, int]]:
+    repo = new_repo(workdir / f"rows-{rows}", with_results=False)
+    synthetic(rows).to_csv(repo / "data/raw/penguins.csv", index=False, na_rep="NA")
+    params_path = repo / "params.yaml"
+    params = yaml.safe_load(params_path.read_text())
+    params["train"]["candidates"] = {"logistic_regression": {"C": 1.0}}
+    params_path.write_text(yaml.safe_dump(params, sort_keys=False))
+    git_commit(repo, f"{rows} synthetic rows")
+    return {stage: timed_stage(repo, stage) for stage in STAGES}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000,3000000", help="rows, comma-separated")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        for rows in sizes:
+            results[rows] = run_size(Path(tmp), rows)
+            total = sum(t for t, _ in results[rows].values())
+            print(f"{rows:>9,} rows done in {total:.0f} s", flush=True)
+    print(f"\npipeline at scale ({psutil.cpu_count()} cores); seconds and peak memory per stage")
+    header = (
+        f"  {'rows':>9}  " + "  ".join(f"{s:>16}" for s in STAGES) + f"  {'total':>8}  {'peak':>8}"
+    )
+    print(header)
+    for rows, stages in results.items():
+        cells = "  ".join(f"{t:7.1f} s {m / 2**30:5.2f} GB" for t, m in stages.values())
+        total = sum(t for t, _ in stages.values())
+        peak = max(m for _, m in stages.values())
+        print(f"  {rows:>9,}  {cells}  {total:6.1f} s  {peak / 2**30:5.2f} GB")
+    totals = {rows: sum(t for t, _ in stages.values()) for rows, stages in results.items()}
+    for small, large in itertools.pairwise(sizes):
+        growth = (totals[large] / totals[small]) / (large / small)
+        print(
+            f"  time growth {small:,} -> {large:,}: {totals[large] / totals[small]:.1f}x for "
+            f"{large / small:.0f}x rows ({growth:.2f} of linear)"
+        )
+    print("goal: 1M rows < 300 s and < 4 GB on 2 cores; growth no worse than linear (<= 1.00)")
+
+
+if __name__ == "__main__":
+    main()
