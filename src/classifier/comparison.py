@@ -115,12 +115,18 @@ def stale_results(root: Path, params: Params) -> list[str]:
 
 
 def _lock_inputs(text: bytes | str | None) -> dict[str, Any]:
-    """Per stage, what went in (command, dependency hashes, params), not what came out."""
+    """Per stage, what went in (command, source hashes, params), not what came out.
+
+    A dependency that another stage produces (the model, the prepared split) is left out:
+    its bytes follow from that stage's own inputs, which are compared, and a refit model's
+    bytes differ between CPUs (floating-point rounding) without anything having changed.
+    """
     stages = (yaml.safe_load(text) or {}).get("stages", {}) if text else {}
+    produced = {out["path"] for stage in stages.values() for out in stage.get("outs", [])}
     return {
         name: (
             stage.get("cmd"),
-            {d["path"]: d.get("md5") for d in stage.get("deps", [])},
+            {d["path"]: d.get("md5") for d in stage.get("deps", []) if d["path"] not in produced},
             stage.get("params"),
         )
         for name, stage in stages.items()
