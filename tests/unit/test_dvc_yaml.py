@@ -1,6 +1,8 @@
 """dvc.yaml declares exactly what each stage reads, so DVC reruns what changed and nothing else."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,11 @@ def test_every_path_in_params_is_wired_in_dvc_yaml():
 def test_committed_dvc_lock_matches_the_code_data_and_params():
     # Missing cached outputs (a fresh clone) are fine; changed inputs mean `make run` + commit.
     assert outdated_stages(ROOT) == [], "dvc.lock is stale: run `make run` and commit it"
+
+
+def test_the_stage_runner_names_the_stages_when_given_another(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "classifier", "trian"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip() == "usage: python -m classifier {prepare,train,evaluate}"
