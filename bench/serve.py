@@ -29,7 +29,7 @@ import joblib
 import pandas as pd
 import psutil
 from tests.repo import new_repo, run, tool_env
-from tests.service_server import build_bento, free_port, served_bento, serving
+from tests.service_server import build_bento, free_port, schemathesis, served_bento, serving
 
 from classifier.smoke import request_rows
 
@@ -123,28 +123,8 @@ def baseline(repo: Path, script: Path, workers: int, seconds: int, log: Path) ->
         return measure_single_rows(url, script, seconds)
 
 
-def schemathesis(url: str, examples: int, workdir: Path) -> str:
-    command = [
-        "schemathesis",
-        "run",
-        f"{url}/docs.json",
-        "--checks",
-        "all",
-        "--exclude-checks",
-        "positive_data_acceptance",  # see tests/integration/test_service.py
-        "--max-examples",
-        str(examples),
-        "--seed",
-        "1",
-        "--generation-database",
-        "none",
-        "--include-path-regex",
-        "^/(predict|metadata)$",
-        "--no-color",
-    ]
-    result = subprocess.run(
-        command, cwd=workdir, env=tool_env(), capture_output=True, text=True, check=False
-    )
+def fuzz(url: str, examples: int, workdir: Path) -> str:
+    result = schemathesis(url, examples, workdir)
     cases = re.search(r"(\d+) generated, .*", result.stdout)
     verdict = "no issues" if result.returncode == 0 else "FAILURES (see its output)"
     return f"{cases[0] if cases else '?'} -> {verdict}"
@@ -185,7 +165,7 @@ def main() -> None:
             rss_start = tree_rss(server.pid)
             soak = wrk(server.url, one, 64, args.soak)
             rss_end = tree_rss(server.pid)
-            fuzz = schemathesis(server.url, args.examples, work)
+            fuzzed = fuzz(server.url, args.examples, work)
 
     print(f"serving figures ({workers} cores; wrk with 1 thread)")
     print(f"  in-process predict_proba, 1-row calls      {limits[1]:10.0f} rows/s")
@@ -207,7 +187,7 @@ def main() -> None:
     print(f"soak {args.soak} s at 64 connections: {soak['rps']:.0f} req/s, ", end="")
     print(f"errors {soak['errors']:.0f}, p99 {soak['p99']:.1f} ms, ", end="")
     print(f"memory {start_mib:.0f} -> {end_mib:.0f} MiB ({end_mib / start_mib - 1:+.1%})")
-    print(f"schemathesis: {fuzz}")
+    print(f"schemathesis: {fuzzed}")
     print(
         "goals: >= 3x baseline at 64 connections, p99 < 150 ms, 1,000-row >= 0.5x in-process, "
         "soak 0 errors and memory within 10 %"

@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,8 +13,8 @@ import pytest
 
 from classifier.smoke import request_rows
 
-from ..repo import run, tool_env
-from ..service_server import build_bento, served_bento
+from ..repo import run
+from ..service_server import build_bento, schemathesis, served_bento
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -175,29 +174,7 @@ def test_health_and_metrics_endpoints(client):
 
 
 def test_schemathesis_finds_no_server_error_and_no_response_breaking_the_schema(served, tmp_path):
-    # positive_data_acceptance is left out: BentoML's spec omits requestBody.required,
-    # so an empty body looks valid to the fuzzer, yet refusing it (400 naming `rows`) is right.
-    command = [
-        "schemathesis",
-        "run",
-        f"{served[0]}/docs.json",
-        "--checks",
-        "all",
-        "--exclude-checks",
-        "positive_data_acceptance",
-        "--max-examples",
-        "60",
-        "--seed",
-        "1",
-        "--generation-database",
-        "none",
-        "--include-path-regex",
-        "^/(predict|metadata)$",
-        "--no-color",
-    ]
-    result = subprocess.run(
-        command, cwd=tmp_path, env=tool_env(), capture_output=True, text=True, check=False
-    )
+    result = schemathesis(served[0], 60, tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "No issues found" in result.stdout
 
