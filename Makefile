@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 export UV
 VENV ?= $(CURDIR)/.venv
-# The pipeline's commands (`python -m classifier.…` in dvc.yaml) run on the project's environment.
+# The pipeline's commands (`classifier …`, also in dvc.yaml) run on the project's environment.
 export PATH := $(VENV)/bin:$(PATH)
 # This project's machines set PYTHONDONTWRITEBYTECODE; without precompiled bytecode
 # every stage pays seconds of imports. uv compiles it once at install.
@@ -42,28 +42,28 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 install: $(VENV)/.synced ## create or update the environment (.venv) from uv.lock
 
 check: install ## validate params.yaml and the raw data; run nothing
-	python -m classifier.pipeline --check
+	classifier check
 
 run: install ## validate, then reproduce the pipeline (dvc repro)
-	python -m classifier.pipeline
+	classifier run
 
 report: install ## compare this working tree's results with BASE (main) into REPORT_DIR (report/)
-	python -m classifier.report --base $(BASE) --out $(REPORT_DIR)
+	classifier report --base $(BASE) --out $(REPORT_DIR)
 
 bento: install ## import models/model.joblib into the BentoML store and build the bento
-	python -m classifier.bento
+	classifier bento
 
 serve: install ## serve the last built bento on http://127.0.0.1:3000 (make bento first)
-	bentoml serve $$(python -c 'from classifier.bento import built_tag; print(built_tag())') --host 127.0.0.1 --port 3000
+	bentoml serve $$(python -c 'from classifier.serving.bento import built_tag; print(built_tag())') --host 127.0.0.1 --port 3000
 
 smoke: install ## serve the last bento on 127.0.0.1; its answers must equal the model file's
-	python -m classifier.smoke
+	classifier smoke
 
 pull: install ## dvc pull from the default remote (skipped, with a notice, without credentials)
-	python -m classifier.remote pull
+	classifier pull
 
 push: install ## dvc push data and run-cache to the default remote
-	python -m classifier.remote push
+	classifier push
 
 test: lint ## lint, then the whole test suite
 	pytest $(PYTEST_ARGS)
@@ -100,40 +100,40 @@ bench-report: install ## time the report on a fresh clone and on a PR; refresh d
 # ---- GitHub Actions steps (.github/workflows); each `run:` step is one of these. ----
 
 ci-report: install ## CI: reproduce the pipeline and write report/ (a failed gate does not stop here)
-	python -m classifier.report --reproduce --base $(BASE) --out $(REPORT_DIR) $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
+	classifier report --reproduce --base $(BASE) --out $(REPORT_DIR) $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
 
 ci-summary: install ## CI: the report without images into the job summary
-	python -m classifier.ci summary --out $(REPORT_DIR)
+	classifier ci summary --out $(REPORT_DIR)
 
 ci-pr-info: install ## CI: the PR number and head commit into the report artifact
-	python -m classifier.ci pr-info --out $(REPORT_DIR)
+	classifier ci pr-info --out $(REPORT_DIR)
 
 ci-gate: install ## CI: fail the job when the quality gate failed
-	python -m classifier.ci gate --out $(REPORT_DIR)
+	classifier ci gate --out $(REPORT_DIR)
 
 cml-install: ## CI (comment job): install the CML CLI
 	npm install --global @dvcorg/cml@$(CML_VERSION)
 
 ci-comment: ## CI (comment job): check ARTIFACT and post it on its PR (standard library only)
-	PYTHONPATH=src $(PYTHON) -m classifier.comment $(ARTIFACT)
+	PYTHONPATH=src $(PYTHON) -m classifier comment $(ARTIFACT)
 
 release-check: install ## CI: reproduce; refuse to publish if metrics differ from the committed ones
-	python -m classifier.release check
+	classifier release check
 
 image-tags: install ## CI: image names for this push (sha-<short> + main, or X.Y.Z + latest)
-	python -m classifier.release tags
+	classifier release tags
 
 containerize: install ## CI: build the bento's container image under those names (Docker)
-	python -m classifier.release containerize
+	classifier release containerize
 
 push-image: install ## CI: push the image names (after a registry login)
-	python -m classifier.release push
+	classifier release push
 
 release-assets: install ## CI: model card and exported bento for the GitHub release
-	python -m classifier.release assets
+	classifier release assets
 
 deploy: ## CI: POST the new image to DEPLOY_WEBHOOK_URL (skipped when unset; standard library only)
-	PYTHONPATH=src $(PYTHON) -m classifier.deploy
+	PYTHONPATH=src $(PYTHON) -m classifier deploy
 
 github-release: ## CI: create the GitHub release TAG with the model card and the bento
 	gh release create "$(TAG)" build/release/* --verify-tag --title "$(TAG)" \

@@ -16,16 +16,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.repo import new_repo, run
+from testkit.repo import new_repo, run
 
 ONE_PROCESS = (
     "import gc\n"
     "gc.disable()\n"
-    "from classifier import prepare, train, evaluate\n"
-    "from classifier.errors import run_cli\n"
+    "from classifier.stages import prepare, train, evaluate\n"
+    "from classifier.contracts.cli import run_cli\n"
     "gc.freeze()\n"
     "gc.enable()\n"
-    "run_cli(lambda: (prepare.main(), train.main(), evaluate.main()))\n"
+    "run_cli(lambda: (prepare.main([]), train.main([]), evaluate.main([])))\n"
 )
 
 

@@ -16,14 +16,15 @@ import time
 from pathlib import Path
 
 import yaml
-from tests.repo import git_commit, new_repo, run
+from testkit.readme import update_readme
+from testkit.repo import git_commit, new_repo, run
 
 
 def timed_report(repo: Path, rounds: int) -> float:
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
-        run(["python", "-m", "classifier.report", "--base", "main", "--out", "report"], repo)
+        run(["classifier", "report", "--base", "main", "--out", "report"], repo)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -41,7 +42,7 @@ def make_pull_request(repo: Path) -> None:
     lines = raw.read_text().splitlines()
     new_rows = [_longer_bill(line) for line in lines[290:294]]
     raw.write_text("\n".join(lines[:200] + lines[220:] + new_rows) + "\n")
-    run(["python", "-m", "classifier.pipeline"], repo)
+    run(["classifier", "run"], repo)
     git_commit(repo, "Interpretable model: one shallow decision tree; new and dropped rows")
 
 
@@ -52,30 +53,6 @@ def _longer_bill(line: str) -> str:
     return ",".join(cells)
 
 
-README = Path("README.md")
-START, END = "<!-- example-report:start -->", "<!-- example-report:end -->"
-EXCERPT = ("### Metrics", "### Quality gate", "### Confusion matrices")
-
-
-def readme_excerpt(markdown: str, folder: Path) -> str:
-    """Verdict and metrics (no per-class details), gate, confusion; images from `folder`."""
-    first, *sections = markdown.split("\n\n### ")
-    kept = [first]
-    kept += [
-        "### " + s.split("\n\n<details>")[0] for s in sections if ("### " + s).startswith(EXCERPT)
-    ]
-    return "\n\n".join(kept).strip().replace("](", f"]({folder.as_posix()}/")
-
-
-def update_readme(folder: Path) -> None:
-    """Replace the README's example with an excerpt of the freshly generated report."""
-    excerpt = readme_excerpt((folder / "report.md").read_text(), folder)
-    text = README.read_text()
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n\n{excerpt}\n\n{END}{tail}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="report runs per case (median)")
@@ -84,7 +61,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         repo = new_repo(Path(tmp) / "repo", with_results=False)
         started = time.perf_counter()
-        run(["python", "-m", "classifier.pipeline"], repo)
+        run(["classifier", "run"], repo)
         pipeline = time.perf_counter() - started
         git_commit(repo, "results")
         on_main = timed_report(repo, args.rounds)

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import psutil
 import yaml
-from tests.repo import ROOT, git_commit, new_repo, tool_env
+from testkit.repo import ROOT, git_commit, new_repo, tool_env
 
-from classifier.data import load_raw
-from classifier.params import load_params
+from classifier.contracts.params import load_params
+from classifier.stages.data import load_raw
 
 STAGES = ("prepare", "train", "evaluate")
 

@@ -28,10 +28,10 @@ from pathlib import Path
 import joblib
 import pandas as pd
 import psutil
-from tests.repo import new_repo, run, tool_env
-from tests.service_server import build_bento, free_port, schemathesis, served_bento, serving
+from testkit.repo import new_repo, run, tool_env
+from testkit.server import build_bento, free_port, schemathesis, served_bento, serving
 
-from classifier.smoke import request_rows
+from classifier.serving.smoke import request_rows
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
@@ -141,7 +141,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         work = Path(tmp)
         repo = new_repo(work / "repo", with_results=False)
-        run(["python", "-m", "classifier.pipeline"], repo)
+        run(["classifier", "run"], repo)
         model = joblib.load(repo / "models/model.joblib")
         test = pd.read_parquet(repo / "data/prepared/test.parquet").drop(columns=["species"])
         rows = request_rows(test)

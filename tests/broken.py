@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from testkit.repo import ROOT, copy_project
 
-from classifier.errors import UserError
-from classifier.params import load_params
-from classifier.pipeline import preflight
-
-from .repo import ROOT, copy_project
+from classifier.contracts.errors import UserError
+from classifier.contracts.params import load_params
+from classifier.stages.pipeline import preflight
 
 CATALOGUE = ROOT / "tests/catalogue"
 

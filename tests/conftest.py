@@ -8,12 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
+from testkit.repo import ROOT, git_commit, new_repo, run
 
-from classifier.data import features_and_target, load_raw, split
-from classifier.params import Params, load_params
-from classifier.train import CandidateResult, refit
-
-from .repo import ROOT, git_commit, new_repo, run
+from classifier.contracts.params import Params, load_params
+from classifier.stages.data import features_and_target, load_raw, split
+from classifier.stages.train import CandidateResult, refit
 
 
 @pytest.fixture
@@ -31,7 +30,7 @@ def history(tmp_path_factory) -> tuple[Path, str]:
     """A fresh repo: a first commit without results, then `main` with one cold `dvc repro`."""
     repo = new_repo(tmp_path_factory.mktemp("history") / "repo", with_results=False)
     first = run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
-    result = run(["python", "-m", "classifier.pipeline"], repo)
+    result = run(["classifier", "run"], repo)
     assert all(f"Running stage '{s}'" in result.stdout for s in ("prepare", "train", "evaluate"))
     git_commit(repo, "results")
     return repo, first

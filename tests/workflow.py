@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from .repo import ROOT, tool_env
+from testkit.repo import ROOT, tool_env
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 Action = Callable[[dict[str, Any]], None]

@@ -1,34 +1,36 @@
-"""Run one pipeline stage: `python -m classifier prepare|train|evaluate` (what dvc.yaml calls).
+"""`classifier COMMAND` (or `python -m classifier COMMAND`): the verbs the Makefile calls.
 
-DVC runs every stage in a process of its own, so loading pandas, scikit-learn and
-matplotlib is most of a short stage's time, and Python's cyclic garbage collector
-makes it slower: it keeps scanning the hundreds of thousands of objects the imports
-create, and scans them all again at exit. It is paused while the stage's module loads,
-and what loaded is then frozen out of its view (`gc.freeze`); objects the stage itself
-creates are collected as usual. This changes no result and saves about half a second
-per stage on 2 cores (`make bench-pipeline`).
+Each command's module is imported only when that command runs, so a CI step that posts
+a comment loads the standard library and nothing else. The pipeline's stages have a
+runner of their own (`python -m classifier.stages`), so adding a command here does not
+make DVC retrain anything.
 """
 
-import gc
-import importlib
 import sys
+from collections.abc import Sequence
 
-from classifier.errors import run_cli
+from classifier.contracts.cli import dispatch
 
-STAGES = ("prepare", "train", "evaluate")
+# command -> (module with a `main(argv)`, what it does)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("classifier.stages.pipeline", "validate params.yaml and the raw data; run nothing"),
+    "run": ("classifier.stages.pipeline", "validate, then `dvc repro`"),
+    "report": ("classifier.report.build", "compare the working tree's results with a base"),
+    "bento": ("classifier.serving.bento", "model into the BentoML store; build the bento"),
+    "smoke": ("classifier.serving.smoke", "serve the bento; its answers must be the model's"),
+    "pull": ("classifier.ci.remote", "dvc pull from the default remote"),
+    "push": ("classifier.ci.remote", "dvc push to the default remote"),
+    "ci": ("classifier.ci.steps", "pull-request workflow steps: pr-info, summary, gate"),
+    "comment": ("classifier.ci.comment", "post a report artifact on its PR with CML"),
+    "release": ("classifier.ci.release", "release workflow steps"),
+    "deploy": ("classifier.ci.deploy", "POST the released image to the deploy webhook"),
+}
 
 
-def main(argv: list[str]) -> None:
-    if len(argv) != 1 or argv[0] not in STAGES:
-        sys.exit(f"usage: python -m classifier {{{','.join(STAGES)}}}")
-    gc.disable()
-    try:
-        stage = importlib.import_module(f"classifier.{argv[0]}")
-    finally:
-        gc.freeze()
-        gc.enable()
-    run_cli(stage.main)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run one command; without one (or with an unknown one) list them."""
+    dispatch(sys.argv[1:] if argv is None else argv, COMMANDS, "classifier")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -3,11 +3,11 @@
 import json
 
 import pytest
+from testkit.repo import ROOT, run, snapshot
 
-from classifier.report import build
+from classifier.report.build import build
 
 from ..broken import Case, apply, cases, inside
-from ..repo import ROOT, run, snapshot
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)
@@ -15,7 +15,7 @@ def test_broken_input_stops_the_run_with_one_line_and_loses_nothing(case: Case, 
     apply(case, clone)
     before = snapshot(clone)
 
-    result = run(["python", "-m", "classifier.pipeline"], clone, check=False)
+    result = run(["classifier", "run"], clone, check=False)
 
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
@@ -45,5 +45,5 @@ def test_the_valid_sample_the_cases_are_made_from_is_accepted(clone):
     (clone / "data/raw/penguins.csv").write_bytes(
         (ROOT / "tests/catalogue/data/valid.csv").read_bytes()
     )
-    result = run(["python", "-m", "classifier.pipeline", "--check"], clone)
+    result = run(["classifier", "check"], clone)
     assert "are valid: 24 training and 6 test rows" in result.stderr

@@ -3,9 +3,9 @@
 import json
 import subprocess
 
-from classifier.comparison import outdated_stages
+from testkit.repo import ROOT, run, snapshot, tool_env
 
-from ..repo import ROOT, run, snapshot, tool_env
+from classifier.report.comparison import outdated_stages
 
 SMALL_RESULTS = [
     "reports/data.json",
@@ -76,7 +76,7 @@ def test_bad_params_stop_the_run_before_dvc_touches_anything(clone):
     before = snapshot(clone)
     params = clone / "params.yaml"
     params.write_text(params.read_text().replace("cv_folds: 5", "cv_fold: 5"))
-    result = run(["python", "-m", "classifier.pipeline"], clone, check=False)
+    result = run(["classifier", "run"], clone, check=False)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "error: params.yaml: unknown key 'train.cv_fold' (did you mean 'cv_folds'?); "
@@ -89,7 +89,7 @@ def test_bad_data_stops_the_run_before_dvc_touches_anything(clone):
     before = snapshot(clone)
     raw = clone / "data/raw/penguins.csv"
     raw.write_text(raw.read_text().replace("Adelie,Torgersen,39.1", "Adelie,Torgersen,long", 1))
-    result = run(["python", "-m", "classifier.pipeline"], clone, check=False)
+    result = run(["classifier", "run"], clone, check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "column 'bill_length_mm' must be numeric: 'long' at line 2" in result.stderr
@@ -118,7 +118,7 @@ def test_a_second_run_during_the_first_is_refused_and_nothing_is_corrupted(clone
         seen.append(line)
         if "Running stage 'train'" in line:
             break
-    second = run(["python", "-m", "classifier.pipeline"], clone, check=False)
+    second = run(["classifier", "run"], clone, check=False)
     rest = first.stdout.read()
     assert first.wait() == 0, "".join(seen) + rest
 

@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from testkit.repo import git_commit, run, snapshot, tool_env
 
-from classifier.smoke import free_port
-
-from ..repo import git_commit, run, snapshot, tool_env
+from classifier.serving.smoke import free_port
 
 RAW = "data/raw/penguins.csv"
 
@@ -43,15 +42,15 @@ def test_local_remote_push_clone_pull_and_nothing_reruns(clone, tmp_path):
     track_raw_data_with_dvc(clone)
     run(["dvc", "remote", "add", "-d", "storage", str(tmp_path / "remote")], clone)
     git_commit(clone, "remote")
-    run(["python", "-m", "classifier.remote", "push"], clone)
+    run(["classifier", "push"], clone)
 
     fresh = fresh_clone(clone, tmp_path / "fresh")
-    pulled = run(["python", "-m", "classifier.remote", "pull"], fresh)
+    pulled = run(["classifier", "pull"], fresh)
     assert "skipped" not in pulled.stdout
     assert (fresh / RAW).read_bytes() == (clone / RAW).read_bytes()
     assert (fresh / "models/model.joblib").is_file()
     assert (fresh / ".dvc/cache/runs").is_dir()  # the run-cache came along
-    result = run(["python", "-m", "classifier.pipeline"], fresh)
+    result = run(["classifier", "run"], fresh)
     assert stages_run(result.stdout) == []
     assert "Data and pipelines are up to date" in result.stdout
 
@@ -63,9 +62,9 @@ def test_report_reads_the_base_data_through_dvc(clone, tmp_path):
     (clone / RAW).write_text("\n".join(lines[:-4]) + "\n")
     run(["dvc", "add", RAW], clone)
     git_commit(clone, "fewer rows")
-    run(["python", "-m", "classifier.pipeline"], clone)
+    run(["classifier", "run"], clone)
     git_commit(clone, "results")
-    run(["python", "-m", "classifier.report", "--base", "main", "--out", "report"], clone)
+    run(["classifier", "report", "--base", "main", "--out", "report"], clone)
     markdown = (clone / "report/report.md").read_text()
     assert "Rows: 344 → 340, **0 added, 4 removed, 0 changed** (by content)." in markdown
 
@@ -163,12 +162,12 @@ def test_s3_remote_on_moto_push_clone_pull_and_nothing_reruns(clone, tmp_path, m
     endpoint, keys = moto_s3
     track_raw_data_with_dvc(clone)
     s3_remote(clone, endpoint)
-    run(["python", "-m", "classifier.remote", "push"], clone, **keys)
+    run(["classifier", "push"], clone, **keys)
 
     fresh = fresh_clone(clone, tmp_path / "fresh")
-    run(["python", "-m", "classifier.remote", "pull"], fresh, **keys)
+    run(["classifier", "pull"], fresh, **keys)
     assert (fresh / RAW).read_bytes() == (clone / RAW).read_bytes()
-    result = run(["python", "-m", "classifier.pipeline"], fresh)
+    result = run(["classifier", "run"], fresh)
     assert stages_run(result.stdout) == []
 
 
@@ -179,7 +178,7 @@ def test_s3_pull_with_wrong_credentials_fails_with_one_clear_line(clone, tmp_pat
     fresh = fresh_clone(clone, tmp_path / "fresh")
     before = snapshot(fresh)
     wrong = {**keys, "AWS_ACCESS_KEY_ID": "AKIAWRONGWRONGWRONG1", "AWS_SECRET_ACCESS_KEY": "nope"}
-    result = run(["python", "-m", "classifier.remote", "pull"], fresh, check=False, **wrong)
+    result = run(["classifier", "pull"], fresh, check=False, **wrong)
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(
@@ -195,10 +194,10 @@ def test_s3_pull_without_credentials_is_skipped_with_a_notice(clone, tmp_path, m
     s3_remote(clone, endpoint)
     fresh = fresh_clone(clone, tmp_path / "fresh")
     no_keys = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
-    result = run(["python", "-m", "classifier.remote", "pull"], fresh, **no_keys)
+    result = run(["classifier", "pull"], fresh, **no_keys)
     assert (
         "::notice title=DVC remote::dvc pull skipped: remote 'storage' (s3://dvc-store/penguins) "
         "needs AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
     ) in result.stdout
-    failed = run(["python", "-m", "classifier.pipeline"], fresh, check=False)
+    failed = run(["classifier", "run"], fresh, check=False)
     assert "tracked by DVC (data/raw/penguins.csv.dvc) but not in the workspace" in failed.stderr

@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from testkit.repo import git_commit, run
 
-from classifier.metrics import METRICS
-
-from ..repo import git_commit, run
+from classifier.contracts.metrics import METRICS
 
 
 @pytest.fixture
@@ -26,13 +25,13 @@ def edit_params(repo: Path, change) -> None:
 
 
 def reproduce_and_commit(repo: Path, message: str) -> str:
-    output = run(["python", "-m", "classifier.pipeline"], repo).stdout
+    output = run(["classifier", "run"], repo).stdout
     git_commit(repo, message)
     return output
 
 
 def report(repo: Path, *args: str) -> tuple[int, str, dict]:
-    result = run(["python", "-m", "classifier.report", "--out", "report", *args], repo, check=False)
+    result = run(["classifier", "report", "--out", "report", *args], repo, check=False)
     assert "Traceback" not in result.stderr, result.stderr
     folder = repo / "report"
     return (
@@ -138,7 +137,7 @@ def test_no_baseline_yet_skips_drop_limits_and_says_so(repo, history):
 def test_stale_dvc_lock_after_reproducing_is_flagged(repo):
     edit_params(repo, lambda p: p["evaluate"].update(importance_repeats=3))
     git_commit(repo, "params changed, pipeline not rerun")
-    run(["python", "-m", "classifier.pipeline"], repo)  # what CI does before the report
+    run(["classifier", "run"], repo)  # what CI does before the report
     _, markdown, _ = report(repo, "--base", "main")
 
     notes = markdown.split("### Notes")[1]
@@ -157,9 +156,7 @@ def test_results_older_than_their_inputs_are_flagged_in_a_local_preview(repo):
 
 
 def test_unknown_base_revision_is_one_clear_line(repo):
-    result = run(
-        ["python", "-m", "classifier.report", "--base", "no-such-branch"], repo, check=False
-    )
+    result = run(["classifier", "report", "--base", "no-such-branch"], repo, check=False)
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: base revision 'no-such-branch' not found")

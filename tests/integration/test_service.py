@@ -10,11 +10,10 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from testkit.repo import run
+from testkit.server import build_bento, schemathesis, served_bento
 
-from classifier.smoke import request_rows
-
-from ..repo import run
-from ..service_server import build_bento, schemathesis, served_bento
+from classifier.serving.smoke import request_rows
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -14,8 +14,8 @@ from typing import ClassVar
 
 import pytest
 import yaml
+from testkit.repo import ROOT, copy_project, git_commit, run
 
-from ..repo import ROOT, copy_project, git_commit, run
 from ..workflow import Runner, copy_folder, fake_command, load_job, runner_env
 
 RECORDER = """import json, os, sys

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.data import features_and_target
+from classifier.stages.data import features_and_target
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from classifier import ci, comment, release, remote
-from classifier.errors import UserError
+from classifier.ci import comment, release, remote
+from classifier.ci import steps as ci
+from classifier.contracts.errors import UserError
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -2,9 +2,9 @@
 
 import re
 
-from classifier.comparison import _changed_lock_inputs
+from testkit.repo import ROOT
 
-from ..repo import ROOT
+from classifier.report.comparison import _changed_lock_inputs
 
 LOCK = (ROOT / "dvc.lock").read_text()
 
@@ -33,7 +33,7 @@ def test_a_model_refit_to_other_bytes_is_not_stale(tmp_path):
 
 def test_a_changed_source_file_or_param_is_stale(tmp_path):
     current = tmp_path / "dvc.lock"
-    current.write_text(with_md5(LOCK, "src/classifier/evaluate.py", "0" * 32))
+    current.write_text(with_md5(LOCK, "src/classifier/stages/evaluate.py", "0" * 32))
     assert _changed_lock_inputs(LOCK.encode(), current) == ["evaluate"]
     current.write_text(LOCK.replace("cv_folds: 5", "cv_folds: 4"))
     assert _changed_lock_inputs(LOCK.encode(), current) == ["train"]

@@ -4,12 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from testkit.repo import ROOT
 
-from classifier.data import drop_duplicates, load_raw, split
-from classifier.errors import UserError
-from classifier.params import Params
-
-from ..repo import ROOT
+from classifier.contracts.errors import UserError
+from classifier.contracts.params import Params
+from classifier.stages.data import drop_duplicates, load_raw, split
 
 HEADER = "species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year"
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.datadiff import diff_data, diff_rows, psi, schema_changes
+from classifier.report.datadiff import diff_data, diff_rows, psi, schema_changes
 
 
 def test_rows_added_removed_and_edited_in_place_are_told_apart():
@@ -17,7 +17,7 @@ def test_rows_added_removed_and_edited_in_place_are_told_apart():
 
 
 def test_reordering_is_not_a_content_change_above_the_alignment_limit(monkeypatch):
-    monkeypatch.setattr("classifier.datadiff.ALIGN_MAX_ROWS", 5)
+    monkeypatch.setattr("classifier.report.datadiff.ALIGN_MAX_ROWS", 5)
     diff = diff_rows(list(range(10)), [*reversed(range(10)), 42])
     assert (diff.added, diff.removed, diff.changed, diff.aligned) == (1, 0, 0, False)
 

@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from bench.report import END, START, readme_excerpt
-
-from ..repo import ROOT
+from testkit.readme import END, START, readme_excerpt
+from testkit.repo import ROOT
 
 EXAMPLE = Path("docs/example-report")
 

@@ -1,7 +1,7 @@
 """The quality gate: absolute bounds, limits on drops against the base, skipped rules."""
 
-from classifier.gates import check_gates, passed
-from classifier.params import Gates
+from classifier.contracts.params import Gates
+from classifier.report.gates import check_gates, passed
 
 BASE = {"accuracy": 0.95, "f1_macro": 0.94, "log_loss": 0.10}
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from classifier.metrics import compute_metrics, worsening
+from classifier.contracts.metrics import compute_metrics, worsening
 
 CLASSES = ["a", "b", "c"]
 

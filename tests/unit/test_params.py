@@ -4,11 +4,10 @@ import copy
 from pathlib import Path
 
 import pytest
+from testkit.repo import ROOT
 
-from classifier.errors import UserError
-from classifier.params import load_params, parse_params, read_yaml
-
-from ..repo import ROOT
+from classifier.contracts.errors import UserError
+from classifier.contracts.params import load_params, parse_params, read_yaml
 
 
 @pytest.fixture(scope="module")

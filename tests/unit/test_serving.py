@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from classifier import serving
-from classifier.bento import feature_schema, find_uv, numeric_ranges
-from classifier.data import features_and_target, split
-from classifier.errors import UserError
+from classifier.contracts.errors import UserError
+from classifier.serving import api as serving
+from classifier.serving.bento import feature_schema, find_uv, numeric_ranges
+from classifier.stages.data import features_and_target, split
 
 SCHEMA = {
     "target": "species",

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from classifier.data import cv_problems, features_and_target, split
-from classifier.train import CandidateResult, pick_best, refit, search
+from classifier.stages.data import cv_problems, features_and_target, split
+from classifier.stages.train import CandidateResult, pick_best, refit, search
 
 
 def result(name: str, mean: float, std: float = 0.01) -> CandidateResult:

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from ..repo import ROOT
+from testkit.repo import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")

@@ -4,7 +4,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from classifier.metrics import METRICS
+from classifier.contracts.metrics import METRICS
 
 MISSING = "—"
 SAME = 5e-7  # metrics are written with 6 decimals; anything smaller is no change

@@ -5,7 +5,6 @@ its storage needs are present; otherwise it says why it skipped (pull requests f
 forks get no secrets). A failed transfer is one line naming the remote and the cause.
 """
 
-import argparse
 import logging
 import os
 import subprocess
@@ -14,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from classifier.errors import UserError, run_cli
-from classifier.pipeline import failure_reason
+from classifier.contracts.errors import UserError
+from classifier.stages.pipeline import failure_reason
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +106,9 @@ def push(root: Path) -> None:
     transfer("push", remote[0], remote[1])
 
 
-def main() -> None:
-    """`python -m classifier.remote pull|push`."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["pull", "push"])
-    args = parser.parse_args()
-    if args.command == "pull":
+def main(argv: list[str]) -> None:
+    """`classifier pull` / `classifier push`."""
+    if argv[0] == "pull":
         pull(Path.cwd(), os.environ)
     else:
         push(Path.cwd())
-
-
-if __name__ == "__main__":
-    run_cli(main)

@@ -10,21 +10,20 @@ import argparse
 import logging
 import re
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from classifier import plots, sections
-from classifier.comparison import Comparison, compare
-from classifier.errors import UserError, run_cli
-from classifier.files import save_figure, write_json, write_text
-from classifier.gates import passed
-from classifier.markdown import fit
-from classifier.params import PARAMS_FILE, Params, load_params, parse_params, parse_yaml
-from classifier.pipeline import preflight, run_pipeline
-from classifier.revision import Revision
+from classifier.contracts.errors import UserError
+from classifier.contracts.files import save_figure, write_json, write_text
+from classifier.contracts.params import PARAMS_FILE, Params, load_params, parse_params, parse_yaml
+from classifier.report import plots, sections
+from classifier.report.comparison import Comparison, compare
+from classifier.report.gates import passed
+from classifier.report.markdown import fit
+from classifier.report.revision import Revision
+from classifier.stages.pipeline import preflight, run_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -168,9 +167,11 @@ def build(
     return passed(comparison.rules)
 
 
-def main() -> None:
+def main(argv: list[str]) -> int | None:
     """Parse arguments, write the report, and with --check exit 1 on a failed gate."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"classifier {argv[0]}", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--base", default="main", help="git revision to compare with (main)")
     parser.add_argument("--out", type=Path, default=Path("report"), help="report folder (report)")
     parser.add_argument("--check", action="store_true", help="exit 1 when the gate fails")
@@ -178,11 +179,6 @@ def main() -> None:
         "--reproduce", action="store_true", help="run the pipeline first (what CI does)"
     )
     parser.add_argument("--head-sha", help="commit to name as the PR's (CI: the PR head)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv[1:])
     ok = build(Path.cwd(), args.base, args.out, args.reproduce, args.head_sha)
-    if args.check and not ok:
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    run_cli(main)
+    return 1 if args.check and not ok else None

@@ -9,9 +9,9 @@ import pandas as pd
 import pandera.pandas as pa
 from sklearn.model_selection import train_test_split
 
-from classifier.errors import UserError
-from classifier.params import DataContract, Split
-from classifier.schema import MAX_EXAMPLES, contract_schema, line_of, schema_problems
+from classifier.contracts.errors import UserError
+from classifier.contracts.params import DataContract, Split
+from classifier.contracts.schema import MAX_EXAMPLES, contract_schema, line_of, schema_problems
 
 OTHER_SEPARATORS = [";", "\t", "|", ","]
 

@@ -14,7 +14,7 @@ import sys
 import urllib.request
 from collections.abc import Mapping
 
-from classifier.errors import UserError, run_cli
+from classifier.contracts.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -50,5 +50,6 @@ def deploy(env: Mapping[str, str]) -> bool:
     return True
 
 
-if __name__ == "__main__":
-    run_cli(lambda: deploy(os.environ))
+def main(argv: list[str]) -> None:
+    """`classifier deploy`: the release job's IMAGE, VERSION and GIT_SHA to the webhook."""
+    deploy(os.environ)

@@ -10,12 +10,11 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import confusion_matrix
 from sklearn.pipeline import Pipeline
 
-from classifier import plots
-from classifier.data import features_and_target
-from classifier.errors import run_cli
-from classifier.files import save_figure, write_json
-from classifier.metrics import METRICS, compute_metrics
-from classifier.params import Params, load_params
+from classifier.contracts.files import save_figure, write_json
+from classifier.contracts.metrics import METRICS, compute_metrics
+from classifier.contracts.params import Params, load_params
+from classifier.report import plots
+from classifier.stages.data import features_and_target
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def confusion_counts(matrix: np.ndarray, classes: list[str]) -> list[dict[str, A
     ]
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     """Read the model and test split; write metrics, confusion data, importances, charts."""
     params = load_params()
     model = joblib.load(params.paths.model)
@@ -99,7 +98,3 @@ def main() -> None:
     write_json(params.paths.importance, result.importance)
     save_figure(params.paths.confusion_plot, confusion_fig)
     save_figure(params.paths.importance_plot, importance_fig)
-
-
-if __name__ == "__main__":
-    run_cli(main)

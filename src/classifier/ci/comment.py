@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-from classifier.errors import UserError, run_cli
+from classifier.contracts.errors import UserError
 
 WATERMARK = "model-report"
 MAX_CHARS = 65_000
@@ -144,16 +144,14 @@ def post(artifact: Path, env: Mapping[str, str]) -> list[str]:
     return command
 
 
-def main() -> None:
-    """`python -m classifier.comment ARTIFACT_DIR`."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str]) -> int | None:
+    """`classifier comment ARTIFACT_DIR`."""
+    parser = argparse.ArgumentParser(
+        prog=f"classifier {argv[0]}", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("artifact", type=Path, help="the downloaded report artifact")
-    args = parser.parse_args()
+    args = parser.parse_args(argv[1:])
     for name in ("GITHUB_REPOSITORY", "GITHUB_TOKEN"):
         if not os.environ.get(name):
             raise UserError(f"{name} is not set: this step runs on GitHub Actions")
     post(args.artifact, os.environ)
-
-
-if __name__ == "__main__":
-    run_cli(main)

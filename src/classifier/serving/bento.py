@@ -19,10 +19,10 @@ import joblib
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from classifier import serving
-from classifier.errors import UserError, run_cli
-from classifier.files import read_json, write_json
-from classifier.params import PARAMS_FILE, DataContract, Params, load_params, read_yaml
+from classifier.contracts.errors import UserError
+from classifier.contracts.files import read_json, write_json
+from classifier.contracts.params import PARAMS_FILE, DataContract, Params, load_params, read_yaml
+from classifier.serving import api as serving
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def build() -> bentoml.Bento:
     return bentoml.bentos.build(**config, build_ctx=str(BUILD_CONTEXT))
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     """Save the model, build the bento, record both tags in build/bento.json."""
     params = load_params()
     stored = save_model(params)
@@ -152,7 +152,3 @@ def built_tag() -> str:
     if not BUILD_INFO.is_file():
         raise UserError(f"{BUILD_INFO} not found; run `make bento` first")
     return json.loads(BUILD_INFO.read_text())["bento"]
-
-
-if __name__ == "__main__":
-    run_cli(main)

@@ -4,10 +4,9 @@ from typing import Any
 
 import pandas as pd
 
-from classifier.data import drop_duplicates, load_raw, split, summarize
-from classifier.errors import run_cli
-from classifier.files import write_json, write_parquet
-from classifier.params import Params, load_params
+from classifier.contracts.files import write_json, write_parquet
+from classifier.contracts.params import Params, load_params
+from classifier.stages.data import drop_duplicates, load_raw, split, summarize
 
 
 def prepare(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
@@ -17,14 +16,10 @@ def prepare(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]
     return train, test, summarize(raw, train, test, params.data)
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     """Read params and the raw CSV; write the train/test Parquet files and reports/data.json."""
     params = load_params()
     train, test, summary = prepare(params)
     write_parquet(params.paths.train_data, train)
     write_parquet(params.paths.test_data, test)
     write_json(params.paths.data_report, summary)
-
-
-if __name__ == "__main__":
-    run_cli(main)

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
-from classifier.metrics import METRICS, worsening
-from classifier.params import Gates
+from classifier.contracts.metrics import METRICS, worsening
+from classifier.contracts.params import Gates
 
 # Metrics are written rounded to 6 decimals; a drop equal to the tolerance must pass.
 EPSILON = 1e-9

@@ -18,9 +18,9 @@ from dvc.api import DVCFileSystem
 from dvc.exceptions import DvcException
 from pydantic import ValidationError
 
-from classifier.data import parse_raw
-from classifier.errors import UserError
-from classifier.params import PARAMS_FILE, DataContract, Params, Paths, parse_yaml
+from classifier.contracts.errors import UserError
+from classifier.contracts.params import PARAMS_FILE, DataContract, Params, Paths, parse_yaml
+from classifier.stages.data import parse_raw
 
 
 class Reader:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from classifier.errors import UserError, run_cli
+from classifier.contracts.errors import UserError
 
 SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -50,12 +50,14 @@ def gate(out: Path) -> int:
     return 1
 
 
-def main() -> None:
-    """`python -m classifier.ci pr-info|summary|gate --out REPORT_DIR`."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str]) -> int | None:
+    """`classifier ci pr-info|summary|gate --out REPORT_DIR`."""
+    parser = argparse.ArgumentParser(
+        prog=f"classifier {argv[0]}", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("step", choices=["pr-info", "summary", "gate"])
     parser.add_argument("--out", type=Path, default=Path("report"), help="report folder")
-    args = parser.parse_args()
+    args = parser.parse_args(argv[1:])
     if not (args.out / "gate.json").is_file():
         raise UserError(f"{args.out}/gate.json not found: run `make ci-report` first")
     if args.step == "pr-info":
@@ -63,8 +65,5 @@ def main() -> None:
     elif args.step == "summary":
         job_summary(args.out, os.environ)
     else:
-        sys.exit(gate(args.out))
-
-
-if __name__ == "__main__":
-    run_cli(main)
+        return gate(args.out)
+    return None

@@ -23,10 +23,10 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from classifier.bento import built_tag
-from classifier.bento import git_sha as current_sha
-from classifier.errors import UserError, run_cli
-from classifier.params import load_params
+from classifier.contracts.errors import UserError
+from classifier.contracts.params import load_params
+from classifier.serving.bento import built_tag
+from classifier.serving.bento import git_sha as current_sha
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +143,10 @@ def check(url: str, model_path: Path, test_path: Path, target: str) -> str:
     )
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     """Serve the last built bento, check it, stop it."""
     params = load_params()
     tag = built_tag()
     with bentoml_serve(tag, Path.cwd(), Path("build/smoke-serve.log")) as server:
         summary = check(server.url, params.paths.model, params.paths.test_data, params.data.target)
     log.info("smoke test of %s passed: %s", tag, summary)
-
-
-if __name__ == "__main__":
-    run_cli(main)

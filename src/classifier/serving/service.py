@@ -19,7 +19,7 @@ from _bentoml_sdk.io_models import IORootModel
 from fastapi import FastAPI
 from pydantic import BaseModel, Field, TypeAdapter
 
-from classifier import serving
+from classifier.serving import api as serving
 
 MODEL = bentoml.models.BentoModel(f"{serving.MODEL_NAME}:latest")
 

@@ -8,13 +8,13 @@ import pandas as pd
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from classifier import plots
-from classifier.candidates import build_pipeline, grid_prefix, make_model
-from classifier.data import cv_problems, features_and_target
-from classifier.errors import UserError, run_cli
-from classifier.files import save_figure, write_json, write_model
-from classifier.metrics import METRICS
-from classifier.params import Params, load_params
+from classifier.contracts.errors import UserError
+from classifier.contracts.files import save_figure, write_json, write_model
+from classifier.contracts.metrics import METRICS
+from classifier.contracts.params import Params, load_params
+from classifier.report import plots
+from classifier.stages.candidates import build_pipeline, grid_prefix, make_model
+from classifier.stages.data import cv_problems, features_and_target
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def cv_report(
     }
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     """Read the training split; write the best model, reports/cv.json and the CV chart."""
     params = load_params()
     X, y = features_and_target(pd.read_parquet(params.paths.train_data), params.data)
@@ -148,7 +148,3 @@ def main() -> None:
     write_model(params.paths.model, model)
     write_json(params.paths.cv_report, cv_report(results, best, params))
     save_figure(params.paths.cv_plot, figure)
-
-
-if __name__ == "__main__":
-    run_cli(main)

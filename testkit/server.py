@@ -6,17 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from classifier.bento import find_uv
-from classifier.smoke import Server, bentoml_serve, free_port, serving
-
-from .repo import run, tool_env
+from classifier.serving.bento import find_uv
+from classifier.serving.smoke import Server, bentoml_serve, free_port, serving
+from testkit.repo import run, tool_env
 
 __all__ = ["Server", "build_bento", "free_port", "schemathesis", "served_bento", "serving"]
 
 
 def build_bento(repo: Path, bentoml_home: Path) -> str:
     """`make bento`'s work in `repo` (which holds a trained model); returns the bento tag."""
-    run(["python", "-m", "classifier.bento"], repo, BENTOML_HOME=str(bentoml_home), UV=find_uv())
+    run(["classifier", "bento"], repo, BENTOML_HOME=str(bentoml_home), UV=find_uv())
     return json.loads((repo / "build/bento.json").read_text())["bento"]
 
 

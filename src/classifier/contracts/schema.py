@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from classifier.params import DataContract
+from classifier.contracts.params import DataContract
 
 MAX_EXAMPLES = 3
 

@@ -14,9 +14,9 @@ from pydantic import (
     model_validator,
 )
 
-from classifier.candidates import MODELS, grid_problems
-from classifier.errors import UserError
-from classifier.metrics import METRICS, MetricName
+from classifier.contracts.errors import UserError
+from classifier.contracts.metrics import METRICS, MetricName
+from classifier.stages.candidates import MODELS, grid_problems
 
 PARAMS_FILE = Path("params.yaml")
 

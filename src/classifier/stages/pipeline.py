@@ -5,15 +5,14 @@ would leave the previous results gone. Checking params and data before DVC start
 means a mistake stops the run with nothing touched.
 """
 
-import argparse
 import logging
 import subprocess
 import sys
 
-from classifier.data import cv_problems
-from classifier.errors import UserError, run_cli
-from classifier.params import Params, load_params
-from classifier.prepare import prepare
+from classifier.contracts.errors import UserError
+from classifier.contracts.params import Params, load_params
+from classifier.stages.data import cv_problems
+from classifier.stages.prepare import prepare
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +64,9 @@ def run_pipeline(dvc_args: list[str] = ()) -> None:
     reproduce(list(dvc_args))
 
 
-def main() -> None:
-    """Validate params.yaml and the raw data, then reproduce the pipeline unless --check."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="validate only, run nothing")
-    args, dvc_args = parser.parse_known_args()
-    if args.check:
+def main(argv: list[str]) -> None:
+    """`classifier check`: validate only. `classifier run [DVC ARGS]`: validate, then repro."""
+    if argv[0] == "check":
         log.info("%s", preflight(load_params()))
     else:
-        run_pipeline(dvc_args)
-
-
-if __name__ == "__main__":
-    run_cli(main)
+        run_pipeline(argv[1:])

@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pandas as pd
 
-from classifier.params import DataContract
+from classifier.contracts.params import DataContract
 
 # Row alignment (which rows were edited in place) uses difflib, which is quick on
 # mostly-equal tables but not linear; above this size rows are compared as multisets.

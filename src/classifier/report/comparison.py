@@ -7,11 +7,11 @@ from typing import Any
 import yaml
 from dvc.repo import Repo
 
-from classifier.datadiff import DataDiff, diff_data
-from classifier.errors import UserError
-from classifier.gates import Rule, check_gates
-from classifier.params import Params
-from classifier.revision import Revision, Side, WorkingTree, load_side, short_sha
+from classifier.contracts.errors import UserError
+from classifier.contracts.params import Params
+from classifier.report.datadiff import DataDiff, diff_data
+from classifier.report.gates import Rule, check_gates
+from classifier.report.revision import Revision, Side, WorkingTree, load_side, short_sha
 
 LOCK_FILE = "dvc.lock"
 

@@ -4,11 +4,11 @@ from typing import Any
 
 import pandas as pd
 
-from classifier.comparison import Comparison
-from classifier.datadiff import PSI_MOVED
-from classifier.gates import passed
-from classifier.markdown import MISSING, change, details, image, number, table, value
-from classifier.metrics import METRICS
+from classifier.contracts.metrics import METRICS
+from classifier.report.comparison import Comparison
+from classifier.report.datadiff import PSI_MOVED
+from classifier.report.gates import passed
+from classifier.report.markdown import MISSING, change, details, image, number, table, value
 
 PARAMS_SHOWN = 60
 PER_CLASS = ("precision", "recall", "f1")

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from classifier.bento import built_tag, git_sha
-from classifier.errors import UserError, run_cli
-from classifier.files import read_json, write_json, write_text
-from classifier.params import PARAMS_FILE, load_params, read_yaml
-from classifier.pipeline import run_pipeline
+from classifier.contracts.errors import UserError
+from classifier.contracts.files import read_json, write_json, write_text
+from classifier.contracts.params import PARAMS_FILE, load_params, read_yaml
+from classifier.serving.bento import built_tag, git_sha
+from classifier.stages.pipeline import run_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -171,12 +171,14 @@ def assets(env: Mapping[str, str]) -> list[Path]:
     return [card, exported]
 
 
-def main() -> None:
-    """`python -m classifier.release STEP`."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str]) -> int | None:
+    """`classifier release STEP`."""
+    parser = argparse.ArgumentParser(
+        prog=f"classifier {argv[0]}", description=__doc__.splitlines()[0]
+    )
     steps = ["check", "tags", "containerize", "push", "assets"]
     parser.add_argument("step", choices=steps)
-    args = parser.parse_args()
+    args = parser.parse_args(argv[1:])
     actions = {
         "check": check,
         "tags": lambda: write_tags(os.environ),
@@ -185,7 +187,3 @@ def main() -> None:
         "assets": lambda: assets(os.environ),
     }
     actions[args.step]()
-
-
-if __name__ == "__main__":
-    run_cli(main)
