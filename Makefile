@@ -1,5 +1,6 @@
 # The verbs people and workflows both use. `make help` lists them.
-# Needs only Python 3.11+ and pip: uv is installed into .tools/ when it is not on PATH.
+# Needs only Python 3.11+ and pip: uv is installed into .tools/ unless the uv on PATH is the
+# version pyproject.toml requires ([tool.uv] required-version, which the workflows read too).
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -7,8 +8,12 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules --no-print-directory
 
 PYTHON ?= python3
-UV_VERSION := 0.13.9
-UV ?= $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"$$/\1/p' pyproject.toml)
+ifndef UV
+UV_ON_PATH := $(shell command -v uv 2>/dev/null)
+UV_PATH_VERSION := $(if $(UV_ON_PATH),$(word 2,$(shell $(UV_ON_PATH) --version)))
+UV := $(if $(filter $(UV_VERSION),$(UV_PATH_VERSION)),$(UV_ON_PATH),$(CURDIR)/.tools/bin/uv)
+endif
 export UV
 VENV ?= $(CURDIR)/.venv
 # The pipeline's commands (`classifier …`, also in dvc.yaml) run on the project's environment.
@@ -33,10 +38,12 @@ help: ## list the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(CURDIR)/.tools/bin/uv:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
+	@echo "installing uv $(UV_VERSION) into .tools/"
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked
+	@echo "syncing .venv with uv.lock"
+	@$(UV) sync --locked --quiet
 	@touch $@
 
 install: $(VENV)/.synced ## create or update the environment (.venv) from uv.lock

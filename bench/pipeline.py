@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from testkit.repo import new_repo, run
+from testkit.repo import project_repo, run
 
 ONE_PROCESS = (
     "import gc\n"
@@ -25,7 +25,7 @@ ONE_PROCESS = (
     "from classifier.contracts.cli import run_cli\n"
     "gc.freeze()\n"
     "gc.enable()\n"
-    "run_cli(lambda: (prepare.main([]), train.main([]), evaluate.main([])))\n"
+    "run_cli(lambda: [stage.main([]) for stage in (prepare, train, evaluate)] and None)\n"
 )
 
 
@@ -37,8 +37,8 @@ def timed(cmd: list[str], cwd: Path) -> float:
 
 def measure(workdir: Path, round_no: int) -> dict[str, float]:
     """One round: a single-process run and a cold DVC run, each in its own fresh copy."""
-    single = new_repo(workdir / f"single-{round_no}", with_results=False)
-    cold = new_repo(workdir / f"dvc-{round_no}", with_results=False)
+    single = project_repo(workdir / f"single-{round_no}")
+    cold = project_repo(workdir / f"dvc-{round_no}")
     figures = {"one process": timed(["python", "-c", ONE_PROCESS], single)}
     figures["cold dvc repro"] = timed(["dvc", "repro"], cold)
     figures["no-op dvc repro"] = statistics.median(timed(["dvc", "repro"], cold) for _ in range(3))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 from testkit.readme import update_readme
-from testkit.repo import git_commit, new_repo, run
+from testkit.repo import git_commit, project_repo, run
 
 
 def timed_report(repo: Path, rounds: int) -> float:
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--example", type=Path, help="copy the PR's report folder here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
-        repo = new_repo(Path(tmp) / "repo", with_results=False)
+        repo = project_repo(Path(tmp) / "repo")
         started = time.perf_counter()
         run(["classifier", "run"], repo)
         pipeline = time.perf_counter() - started

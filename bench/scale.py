@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import psutil
 import yaml
-from testkit.repo import ROOT, git_commit, new_repo, tool_env
+from testkit.repo import ROOT, git_commit, project_repo, tool_env
 
 from classifier.contracts.params import load_params
 from classifier.stages.data import load_raw
@@ -91,7 +91,7 @@ def timed_stage(repo: Path, stage: str) -> tuple[float, int]:
 
 
 def run_size(workdir: Path, rows: int) -> dict[str, tuple[float, int]]:
-    repo = new_repo(workdir / f"rows-{rows}", with_results=False)
+    repo = project_repo(workdir / f"rows-{rows}")
     synthetic(rows).to_csv(repo / "data/raw/penguins.csv", index=False, na_rep="NA")
     params_path = repo / "params.yaml"
     params = yaml.safe_load(params_path.read_text())

@@ -28,7 +28,7 @@ from pathlib import Path
 import joblib
 import pandas as pd
 import psutil
-from testkit.repo import new_repo, run, tool_env
+from testkit.repo import project_repo, run, tool_env
 from testkit.server import build_bento, free_port, schemathesis, served_bento, serving
 
 from classifier.serving.smoke import request_rows
@@ -140,7 +140,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         work = Path(tmp)
-        repo = new_repo(work / "repo", with_results=False)
+        repo = project_repo(work / "repo")
         run(["classifier", "run"], repo)
         model = joblib.load(repo / "models/model.joblib")
         test = pd.read_parquet(repo / "data/prepared/test.parquet").drop(columns=["species"])

@@ -6,12 +6,18 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+from testkit.datasets import Dataset, params_for
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
-# What a fresh clone holds besides the package code: enough to run `dvc repro`.
-PROJECT_FILES = [
+# The template's machinery: what runs `dvc repro`, the report and the service, whatever
+# the data. A project adds its own params.yaml and data/raw/ to it.
+MACHINERY = [
     ".dvc/config",
     ".dvc/.gitignore",
     ".dvc/plots",
@@ -20,13 +26,13 @@ PROJECT_FILES = [
     "Makefile",
     "bentofile.yaml",
     "dvc.yaml",
-    "params.yaml",
     "pyproject.toml",
     "uv.lock",
-    "data/raw",
     "src/classifier",
 ]
-COMMITTED_RESULTS = ["dvc.lock", "reports"]
+# The user's own part of the project: only the benches (which measure the bundled
+# pipeline) and the dataset checks read it; the template's tests bring their own.
+USER_FILES = ["params.yaml", "data/raw"]
 
 
 def tool_env(**extra: str) -> dict[str, str]:
@@ -58,19 +64,32 @@ def run(cmd: list[str], cwd: Path, check: bool = True, **env: str) -> subprocess
     return result
 
 
-def copy_project(dest: Path, with_results: bool = True) -> None:
-    """Copy the project's pipeline files (and, optionally, its committed results) into `dest`."""
-    for name in PROJECT_FILES + (COMMITTED_RESULTS if with_results else []):
+def copy_machinery(dest: Path) -> None:
+    """Copy the template's machinery (no params.yaml, no data) into `dest`."""
+    _copy(MACHINERY, dest)
+
+
+def _copy(names: list[str], dest: Path) -> None:
+    for name in names:
         src = ROOT / name
         if not src.exists():
             continue
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "figures")
-            shutil.copytree(src, target, ignore=ignore, dirs_exist_ok=True)
+            shutil.copytree(
+                src, target, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+            )
         else:
             shutil.copy2(src, target)
+
+
+def write_dataset(repo: Path, dataset: Dataset, params: dict[str, Any] | None = None) -> None:
+    """Put a fixture dataset and its params.yaml in place, as a user swapping data would."""
+    (repo / dataset.path).parent.mkdir(parents=True, exist_ok=True)
+    (repo / dataset.path).write_text(dataset.csv())
+    text = yaml.safe_dump(params or params_for(dataset), sort_keys=False, allow_unicode=True)
+    (repo / "params.yaml").write_text(text)
 
 
 def git_commit(repo: Path, message: str) -> None:
@@ -79,10 +98,24 @@ def git_commit(repo: Path, message: str) -> None:
     run(["git", "commit", "-q", "--allow-empty", "-m", message], repo)
 
 
-def new_repo(path: Path, with_results: bool = True) -> Path:
-    """A git repository at `path` holding the project, committed on branch main."""
+def fixture_repo(path: Path, dataset: Dataset, params: dict[str, Any] | None = None) -> Path:
+    """A git repository at `path`: the machinery, a fixture dataset and its params, on main."""
     path.mkdir(parents=True)
-    copy_project(path, with_results=with_results)
+    copy_machinery(path)
+    write_dataset(path, dataset, params)
+    run(["git", "init", "-q", "-b", "main"], path)
+    git_commit(path, "project")
+    return path
+
+
+def project_repo(path: Path) -> Path:
+    """A git repository at `path` holding the project as it is here (the user's data and params).
+
+    For the benchmarks, which measure the bundled pipeline; tests use `fixture_repo`.
+    """
+    path.mkdir(parents=True)
+    copy_machinery(path)
+    _copy(USER_FILES, path)
     run(["git", "init", "-q", "-b", "main"], path)
     git_commit(path, "project")
     return path

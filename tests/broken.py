@@ -1,7 +1,9 @@
 """The catalogue of broken inputs (tests/catalogue/): load, apply to a repository, document.
 
-`python -m tests.broken` prints docs/failure-catalogue.md from the messages the
-pipeline gives today (`make catalogue-docs` writes it).
+The catalogue is a project of its own (a 30-row sample and its params), so it never
+depends on the project's data or params.yaml. `python -m tests.broken` prints
+docs/failure-catalogue.md from the messages the pipeline gives today
+(`make catalogue-docs` writes it).
 """
 
 import contextlib
@@ -10,15 +12,50 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import yaml
-from testkit.repo import ROOT, copy_project
+from testkit.datasets import Dataset, params_for
+from testkit.repo import ROOT, copy_machinery, write_dataset
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.params import load_params
-from classifier.stages.pipeline import preflight
+from classifier.stages.pipeline import check
 
 CATALOGUE = ROOT / "tests/catalogue"
+VALID = CATALOGUE / "data/valid.csv"
+CONTRACT = {
+    "target": "species",
+    "classes": ["Adelie", "Chinstrap", "Gentoo"],
+    "numeric": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
+    "categorical": ["island", "sex"],
+    "nullable": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "sex"],
+    "ignore": ["year"],
+}
+
+
+def sample() -> Dataset:
+    """The valid 30-row sample every data case is made from, with its contract."""
+    frame = pd.read_csv(VALID, dtype=str, keep_default_na=False)
+    return Dataset("penguins", frame, CONTRACT)
+
+
+def sample_params() -> dict[str, Any]:
+    """The catalogue project's params: a 20 % test share and 5 folds, as the cases assume."""
+    data = sample()
+    return params_for(
+        data,
+        split={"test_size": 0.2, "seed": 42},
+        train={
+            "seed": 42,
+            "cv_folds": 5,
+            "scoring": "f1_macro",
+            "candidates": {
+                "logistic_regression": {"C": [1.0]},
+                "decision_tree": {"max_depth": [3]},
+            },
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -36,6 +73,44 @@ class Case:
     def file(self) -> Path:
         return CATALOGUE / self.kind / f"{self.name}.{'csv' if self.kind == 'data' else 'yaml'}"
 
+    @property
+    def edit(self) -> dict[str, Any]:
+        """A params case's edit: {'set': {dotted key: value}} or {'replace': ..., 'with': ...}."""
+        return yaml.safe_load(self.file.read_text()) if self.kind == "params" else {}
+
+    def dvc_set_args(self) -> list[str] | None:
+        """The edit as `dvc exp run -S` arguments, or None when it is not a keys edit.
+
+        A key the catalogue's params.yaml does not have yet is added with `+key=value`,
+        as DVC (through Hydra) requires; without the `+` DVC refuses it itself. An empty
+        mapping cannot be set that way (Hydra merges it into the old one, a no-op).
+        """
+        if "set" not in self.edit or {} in self.edit["set"].values():
+            return None
+        base = sample_params()
+        return [
+            f"-S{'' if has_key(base, key) else '+'}{key}={override(value)}"
+            for key, value in self.edit["set"].items()
+        ]
+
+
+def has_key(tree: dict[str, Any], dotted: str) -> bool:
+    node: Any = tree
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+def override(value: Any) -> str:
+    """A value in the override grammar `dvc exp run -S` takes (Hydra's): 4, five, [1, 2], {a: 1}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {override(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(override(v) for v in value) + "]"
+    return "null" if value is None else str(value)
+
 
 def cases() -> list[Case]:
     index = yaml.safe_load((CATALOGUE / "cases.yaml").read_text())
@@ -46,13 +121,20 @@ def cases() -> list[Case]:
     ]
 
 
+def write_project(repo: Path) -> None:
+    """The catalogue's valid project: machinery, the sample and its params."""
+    copy_machinery(repo)
+    write_dataset(repo, sample(), sample_params())
+    (repo / sample().path).write_bytes(VALID.read_bytes())
+
+
 def apply(case: Case, repo: Path) -> None:
     """Put the broken input in place: the raw CSV, or the edit of params.yaml."""
     if case.kind == "data":
-        (repo / "data/raw/penguins.csv").write_bytes(case.file.read_bytes())
+        (repo / sample().path).write_bytes(case.file.read_bytes())
         return
-    edit = yaml.safe_load(case.file.read_text())
     path = repo / "params.yaml"
+    edit = case.edit
     if "replace" in edit:
         text = path.read_text()
         assert edit["replace"] in text, f"{case.file}: {edit['replace']!r} not in params.yaml"
@@ -79,14 +161,14 @@ def inside(path: Path) -> Iterator[None]:
 
 
 def message(case: Case) -> str:
-    """What the preflight says about this case, in a fresh copy of the project."""
+    """What `make check` says about this case, in a fresh copy of the catalogue project."""
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
-        copy_project(repo, with_results=False)
+        write_project(repo)
         apply(case, repo)
         with inside(repo):
             try:
-                preflight(load_params())
+                check()
             except UserError as err:
                 return str(err)
     raise AssertionError(f"{case.id}: the pipeline accepted it")
@@ -104,13 +186,14 @@ def render() -> str:
         [
             "# Failure catalogue",
             "",
-            "Inputs a pull request might bring, and the one line `make run` answers (after",
-            "`error: `). For each, the run stops before DVC starts, so `data/prepared/`,",
-            "`models/`, `reports/` and `dvc.lock` stay as they were, and `make report` (the",
-            "pull-request comment) shows the same line under *What broke* and fails the gate.",
-            "Every case is a file in `tests/catalogue/` and a test in",
-            "`tests/integration/test_catalogue.py`; regenerate this page with",
-            "`make catalogue-docs`.",
+            "Inputs a pull request might bring, and the one line the pipeline answers (after",
+            "`error: `). The pipeline's first stage (`prepare`) checks all of them before it",
+            "writes anything, so whether it runs from `make run`, bare `dvc repro` or",
+            "`dvc exp run`, the run stops there and `dvc.lock` and `reports/` stay as they",
+            "were; `make report` (the pull-request comment) shows the same line under",
+            "*What broke* and fails the gate. Every case is a file in `tests/catalogue/`, and",
+            "`tests/integration/test_catalogue.py` runs each through DVC; regenerate this page",
+            "with `make catalogue-docs`.",
             "",
             "| input | case | what is wrong | message |",
             "|---|---|---|---|",

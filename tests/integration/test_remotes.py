@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 from testkit.repo import git_commit, run, snapshot, tool_env
+from testkit.server import free_port
 
-from classifier.serving.smoke import free_port
-
-RAW = "data/raw/penguins.csv"
+RAW = "data/raw/fruit.csv"
 
 
 def track_raw_data_with_dvc(repo: Path) -> None:
@@ -66,7 +65,7 @@ def test_report_reads_the_base_data_through_dvc(clone, tmp_path):
     git_commit(clone, "results")
     run(["classifier", "report", "--base", "main", "--out", "report"], clone)
     markdown = (clone / "report/report.md").read_text()
-    assert "Rows: 344 → 340, **0 added, 4 removed, 0 changed** (by content)." in markdown
+    assert "Rows: 240 → 236, **0 added, 4 removed, 0 changed** (by content)." in markdown
 
 
 # ---- S3 (moto) ----
@@ -152,7 +151,7 @@ def strict_moto_s3(tmp_path):
 
 
 def s3_remote(repo: Path, endpoint: str) -> None:
-    run(["dvc", "remote", "add", "-d", "storage", "s3://dvc-store/penguins"], repo)
+    run(["dvc", "remote", "add", "-d", "storage", "s3://dvc-store/fruit"], repo)
     run(["dvc", "remote", "modify", "storage", "endpointurl", endpoint], repo)
     run(["dvc", "remote", "modify", "storage", "region", "us-east-1"], repo)
     git_commit(repo, "S3 remote")
@@ -181,9 +180,7 @@ def test_s3_pull_with_wrong_credentials_fails_with_one_clear_line(clone, tmp_pat
     result = run(["classifier", "pull"], fresh, check=False, **wrong)
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith(
-        "error: dvc pull from remote 'storage' (s3://dvc-store/penguins) failed: "
-    )
+    assert line.startswith("error: dvc pull from remote 'storage' (s3://dvc-store/fruit) failed: ")
     assert snapshot(fresh) == before
     assert not (fresh / RAW).exists()
 
@@ -196,8 +193,8 @@ def test_s3_pull_without_credentials_is_skipped_with_a_notice(clone, tmp_path, m
     no_keys = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
     result = run(["classifier", "pull"], fresh, **no_keys)
     assert (
-        "::notice title=DVC remote::dvc pull skipped: remote 'storage' (s3://dvc-store/penguins) "
+        "::notice title=DVC remote::dvc pull skipped: remote 'storage' (s3://dvc-store/fruit) "
         "needs AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
     ) in result.stdout
     failed = run(["classifier", "run"], fresh, check=False)
-    assert "tracked by DVC (data/raw/penguins.csv.dvc) but not in the workspace" in failed.stderr
+    assert "tracked by DVC (data/raw/fruit.csv.dvc) but not in the workspace" in failed.stderr

@@ -3,11 +3,12 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
-from testkit.repo import git_commit, run
+from testkit.repo import git_commit, run, write_dataset
 
-from classifier.contracts.metrics import METRICS
+from classifier.contracts.metrics import metrics_for
 
 
 @pytest.fixture
@@ -53,15 +54,18 @@ def metric_rows(markdown: str) -> dict[str, list[str]]:
     return {row[0].removesuffix(" (lower is better)"): row[1:] for row in rows}
 
 
+RAW = "data/raw/fruit.csv"
+
+
 def edit_rows(repo: Path) -> None:
     """10 rows removed, 2 edited in place, 6 new ones appended."""
-    raw = repo / "data/raw/penguins.csv"
+    raw = repo / RAW
     lines = raw.read_text().splitlines()
     edited = lines[:50] + lines[60:]
-    edited[140] = _with_cell(edited[140], 6, "female" if ",male," in edited[140] else "male")
-    edited[240] = _with_cell(edited[240], 5, str(int(edited[240].split(",")[5]) + 25))
+    edited[140] = _with_cell(edited[140], 4, "east" if ",north," in edited[140] else "north")
+    edited[200] = _with_cell(edited[200], 1, f"{float(edited[200].split(',')[1]) + 25:.1f}")
     edited += [
-        _with_cell(line, 2, f"{float(line.split(',')[2]) + 0.05:.2f}") for line in lines[100:106]
+        _with_cell(line, 1, f"{float(line.split(',')[1]) + 0.05:.2f}") for line in lines[100:106]
     ]
     raw.write_text("\n".join(edited) + "\n")
 
@@ -73,7 +77,11 @@ def _with_cell(line: str, index: int, value: str) -> str:
 
 
 def test_pr_with_a_weaker_model_and_edited_rows(repo):
-    edit_params(repo, lambda p: p["train"].update(candidates={"decision_tree": {"max_depth": [1]}}))
+    def weaker(params: dict) -> None:
+        params["train"]["candidates"] = {"decision_tree": {"max_depth": [1]}}
+        params["gates"]["at_least"]["accuracy"] = 0.9
+
+    edit_params(repo, weaker)
     edit_rows(repo)
     output = reproduce_and_commit(repo, "weaker model, edited data")
     assert all(f"Running stage '{s}'" in output for s in ("prepare", "train", "evaluate"))
@@ -87,19 +95,21 @@ def test_pr_with_a_weaker_model_and_edited_rows(repo):
 
     base, head = metrics_at(repo, "main"), metrics_at(repo, None)
     rows = metric_rows(markdown)
-    for metric in METRICS:
+    assert list(rows) == metrics_for(3)
+    for metric in metrics_for(3):
         assert rows[metric][:2] == [f"{base[metric]:.6f}", f"{head[metric]:.6f}"], metric
     assert rows["accuracy"][2].startswith("🔴 -")
 
-    assert "Rows: 344 → 340, **6 added, 10 removed, 2 changed** (by content)." in markdown
-    assert "| `train.candidates.decision_tree.max_depth` | `[3, 5, null]` | `[1]` |" in markdown
-    assert "| `train.candidates.svm.C` | `[0.5, 2.0, 8.0]` | — |" in markdown
+    assert "Rows: 240 → 236, **6 added, 10 removed, 2 changed** (by content)." in markdown
+    assert "| `train.candidates.decision_tree.max_depth` | `[2, 4]` | `[1]` |" in markdown
+    assert "| `train.candidates.logistic_regression.C` | `[0.1, 1.0]` | — |" in markdown
     assert "the test split differs" in markdown
     assert len(markdown) < 65536
     assert "![" not in (repo / "report/summary.md").read_text()
-    for image in ("confusion.png", "cv_scores.png", "importance.png", "drift.png"):
+    for image in ("confusion.png", "cv_scores.png", "importance.png"):
         assert f"]({image})" in markdown
         assert (repo / "report" / image).stat().st_size > 1000
+    assert not (repo / "report/drift.png").exists()  # no feature moved: no empty chart
 
     status, _, _ = report(repo, "--base", "main")
     assert status == 0  # without --check the verdict does not set the exit status
@@ -135,7 +145,7 @@ def test_no_baseline_yet_skips_drop_limits_and_says_so(repo, history):
 
 
 def test_stale_dvc_lock_after_reproducing_is_flagged(repo):
-    edit_params(repo, lambda p: p["evaluate"].update(importance_repeats=3))
+    edit_params(repo, lambda p: p["evaluate"].update(importance_repeats=5))
     git_commit(repo, "params changed, pipeline not rerun")
     run(["classifier", "run"], repo)  # what CI does before the report
     _, markdown, _ = report(repo, "--base", "main")
@@ -150,7 +160,7 @@ def test_stale_dvc_lock_after_reproducing_is_flagged(repo):
 
 
 def test_results_older_than_their_inputs_are_flagged_in_a_local_preview(repo):
-    edit_params(repo, lambda p: p["evaluate"].update(importance_repeats=3))
+    edit_params(repo, lambda p: p["evaluate"].update(importance_repeats=5))
     _, markdown, _ = report(repo, "--base", "main")
     assert "results are older than their inputs for: evaluate" in markdown
 
@@ -161,3 +171,45 @@ def test_unknown_base_revision_is_one_clear_line(repo):
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: base revision 'no-such-branch' not found")
     assert "git fetch origin no-such-branch" in line
+
+
+def test_a_feature_that_moved_gets_the_drift_chart(repo):
+    raw = repo / RAW
+    frame = pd.read_csv(raw, keep_default_na=False, dtype=str)
+    sugar = pd.to_numeric(frame["sugar %"], errors="coerce")
+    frame["sugar %"] = (sugar + 4).round(2).astype(str).replace("nan", "NA")
+    frame.to_csv(raw, index=False, lineterminator="\n")
+    reproduce_and_commit(repo, "sweeter fruit")
+    _, markdown, _ = report(repo, "--base", "main")
+    assert "| `sugar %` | 🔴 " in markdown
+    assert "](drift.png)" in markdown
+    assert (repo / "report/drift.png").stat().st_size > 1000
+
+
+def test_a_pr_that_swaps_the_dataset_says_the_contract_changed_not_that_it_got_worse(
+    repo, churn_data
+):
+    (repo / RAW).unlink()
+    write_dataset(repo, churn_data)
+    reproduce_and_commit(repo, "our churn data instead of the example")
+    status, markdown, gate = report(repo, "--base", "main", "--check")
+
+    assert status == 0
+    assert gate["passed"] is True
+    lines = markdown.splitlines()
+    assert lines[0] == "## ✅ Quality gate passed"
+    callout = next(line for line in lines if line.startswith("> "))
+    assert "**The data contract changed: metrics are not comparable with `main`**" in callout
+    assert "target `kind` → `churned`; classes pear, apple, cherry → 1, 0" in callout
+    assert (
+        "| `gates.max_drop.accuracy` | ⏭️ `accuracy`: the data contract changed (target `kind`"
+        in markdown
+    )
+    assert "| `gates.at_least.accuracy` | ✅" in markdown
+    assert (
+        "**The dataset was replaced**: 240 rows on `main`, 240 in the PR, 0 in common." in markdown
+    )
+    assert all(row[2] == "—" for row in metric_rows(markdown).values())
+    assert "🔴" not in markdown.split("### Data")[0]
+    assert "### Confusion matrix (test set)" in markdown  # the PR's alone
+    assert "Binary target `churned`, positive class `1`." in markdown

@@ -13,7 +13,7 @@ import pytest
 from testkit.repo import run
 from testkit.server import build_bento, schemathesis, served_bento
 
-from classifier.serving.smoke import request_rows
+from classifier.serving.api import request_rows
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -35,12 +35,12 @@ def client(served):
 
 
 @pytest.fixture(scope="module")
-def offline(served):
+def offline(served, client):
     """The model file and the test rows the service must agree with."""
     repo = served[1]
     model = joblib.load(repo / "models/model.joblib")
-    test = pd.read_parquet(repo / "data/prepared/test.parquet").drop(columns=["species"])
-    return model, test, request_rows(test)
+    test = pd.read_parquet(repo / "data/prepared/test.parquet").drop(columns=["kind"])
+    return model, test, request_rows(test, client.get("/metadata").json()["features"])
 
 
 def predict(client: httpx.Client, rows: list[dict]) -> httpx.Response:
@@ -74,25 +74,21 @@ def test_metadata_describes_the_served_model(client, served):
     meta = client.get("/metadata").json()
     assert meta["git_sha"] == run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
     assert meta["metrics"] == json.loads((repo / "reports/metrics.json").read_text())
-    assert meta["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    assert meta["classes"] == ["pear", "apple", "cherry"]
     assert meta["model"] == f"classifier:{meta['version']}"
     features = meta["features"]
-    assert features["categorical"]["island"] == ["Biscoe", "Dream", "Torgersen"]
-    assert set(features["numeric"]) == {
-        "bill_length_mm",
-        "bill_depth_mm",
-        "flipper_length_mm",
-        "body_mass_g",
-    }
+    assert features["categorical"]["origin"] == ["east", "north", "south"]
+    assert features["categorical"]["grade"] == [1, 2, 3]
+    assert set(features["numeric"]) == {"weight (g)", "width/height", "sugar %"}
 
 
 ROW = {
-    "bill_length_mm": 39.1,
-    "bill_depth_mm": 18.7,
-    "flipper_length_mm": 181.0,
-    "body_mass_g": 3750.0,
-    "island": "Torgersen",
-    "sex": "male",
+    "weight (g)": 150.0,
+    "width/height": 1.0,
+    "sugar %": 10.5,
+    "origin": "north",
+    "grade": 2,
+    "colour": "red",
 }
 
 
@@ -100,39 +96,45 @@ def _without(field: str) -> dict:
     return {k: v for k, v in ROW.items() if k != field}
 
 
-def _raw_row(bill_length: str) -> bytes:
+def _raw_row(sugar: str) -> bytes:
     """A body json.dumps cannot write: NaN and Infinity are not JSON, but parsers meet them."""
-    body = json.dumps({"rows": [{**ROW, "bill_length_mm": 0}]})
-    return body.replace('"bill_length_mm": 0', f'"bill_length_mm": {bill_length}').encode()
+    body = json.dumps({"rows": [{**ROW, "sugar %": 0}]})
+    return body.replace('"sugar %": 0', f'"sugar %": {sugar}').encode()
 
 
 BAD_REQUESTS = [
     ("invalid JSON", b'{"rows": [{', "application/json", "body: Invalid JSON"),
-    ("missing field", {"rows": [_without("sex")]}, None, "rows[0].sex: Field required"),
-    ("wrong type", {"rows": [{**ROW, "body_mass_g": "heavy"}]}, None, "rows[0].body_mass_g: Input"),
-    ("unknown category", {"rows": [{**ROW, "island": "Anvers"}]}, None, "'Dream' or 'Torgersen'"),
-    ("null where not allowed", {"rows": [{**ROW, "island": None}]}, None, "rows[0].island"),
+    ("missing field", {"rows": [_without("colour")]}, None, "rows[0].colour: Field required"),
+    ("wrong type", {"rows": [{**ROW, "weight (g)": "heavy"}]}, None, "rows[0].weight (g): Input"),
+    ("unknown category", {"rows": [{**ROW, "origin": "west"}]}, None, "'north' or 'south'"),
+    (
+        "code as text",
+        {"rows": [{**ROW, "grade": "2"}]},
+        None,
+        "rows[0].grade: Input should be 1, 2",
+    ),
+    ("null where not allowed", {"rows": [{**ROW, "origin": None}]}, None, "rows[0].origin"),
     ("empty batch", {"rows": []}, None, "rows: List should have at least 1 item"),
     ("oversized batch", {"rows": [ROW] * 10_001}, None, "rows: List should have at most 10000"),
     (
         "NaN",
         _raw_row("NaN"),
         "application/json",
-        "rows[0].bill_length_mm: Input should be a finite",
+        "rows[0].sugar %: Input should be a finite",
     ),
     (
         "infinity",
         _raw_row("Infinity"),
         "application/json",
-        "rows[0].bill_length_mm: Input should be",
+        "rows[0].sugar %: Input should be",
     ),
     (
         "out of range",
-        {"rows": [{**ROW, "flipper_length_mm": 1e9}]},
+        {"rows": [{**ROW, "width/height": 1e9}]},
         None,
-        "rows[0].flipper_length_mm",
+        "rows[0].width/height",
     ),
-    ("unknown field", {"rows": [{**ROW, "colour": "blue"}]}, None, "rows[0].colour: Extra inputs"),
+    ("unknown field", {"rows": [{**ROW, "shape": "round"}]}, None, "rows[0].shape: Extra inputs"),
     ("not JSON at all", b"--x\r\n", "multipart/form-data", "Content-Type must be application/json"),
 ]
 
@@ -156,12 +158,13 @@ def test_openapi_documents_the_typed_request(client):
     row = spec["components"]["schemas"]["Row"]
     assert row["additionalProperties"] is False
     assert set(row["required"]) == set(ROW)
-    assert row["properties"]["island"]["enum"] == ["Biscoe", "Dream", "Torgersen"]
-    nullable = row["properties"]["sex"]["anyOf"]
+    assert row["properties"]["origin"]["enum"] == ["east", "north", "south"]
+    assert row["properties"]["grade"]["enum"] == [1, 2, 3]
+    nullable = row["properties"]["colour"]["anyOf"]
     assert {"type": "null"} in nullable
-    length = row["properties"]["bill_length_mm"]["anyOf"][0]
-    assert length["type"] == "number"
-    assert "maximum" in length
+    weight = row["properties"]["weight (g)"]
+    assert weight["type"] == "number"
+    assert "maximum" in weight
     assert "/metadata" in spec["paths"]
 
 

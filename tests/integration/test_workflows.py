@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import pytest
 import yaml
-from testkit.repo import ROOT, copy_project, git_commit, run
+from testkit.repo import ROOT, copy_machinery, git_commit, run
 
 from ..workflow import Runner, copy_folder, fake_command, load_job, runner_env
 
@@ -173,7 +173,7 @@ def comment_job(tmp_path: Path, api: str, pr_json: object, images: str = "") -> 
     """The comment job on an artifact made of the example report and `pr_json`."""
     workdir = tmp_path / "default-branch"
     workdir.mkdir()
-    copy_project(workdir, with_results=False)
+    copy_machinery(workdir)
     artifact = tmp_path / "downloaded"
     shutil.copytree(ROOT / "docs/example-report", artifact)
     (artifact / "pr.json").write_text(json.dumps(pr_json))
@@ -370,7 +370,7 @@ def test_deploy_job_posts_the_image_to_a_fake_endpoint_or_skips_with_a_notice(tm
     FakeDeployEndpoint.received = []
     workdir = tmp_path / "checkout"
     workdir.mkdir()
-    copy_project(workdir, with_results=False)
+    copy_machinery(workdir)
     url = f"http://127.0.0.1:{server.server_address[1]}/deploy"
     context = {
         "github.ref": "refs/tags/v1.2.3",

@@ -85,12 +85,6 @@ def test_a_tag_that_is_not_vX_Y_Z_is_refused(ref):
         release.version_of(ref)
 
 
-def test_metric_differences_name_nested_keys():
-    committed = {"accuracy": 0.9, "per_class": {"a": {"f1": 0.8}}}
-    reproduced = {"accuracy": 0.9, "per_class": {"a": {"f1": 0.7}}}
-    assert release.metric_differences(committed, reproduced) == ["per_class.a.f1: 0.8 -> 0.7"]
-
-
 def test_credentials_needed_by_the_remote_storage():
     assert remote.missing_credentials("s3://bucket/x", {}, {}) == [
         "AWS_ACCESS_KEY_ID",

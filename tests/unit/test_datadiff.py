@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from classifier.report.comparison import contract_change
 from classifier.report.datadiff import diff_data, diff_rows, psi, schema_changes
 
 
@@ -22,28 +23,32 @@ def test_reordering_is_not_a_content_change_above_the_alignment_limit(monkeypatc
     assert (diff.added, diff.removed, diff.changed, diff.aligned) == (1, 0, 0, False)
 
 
-def test_identical_tables_have_no_changes_and_no_drift(penguins, params):
-    diff = diff_data(penguins, penguins.copy(), params.data, params.data)
+def test_identical_tables_have_no_changes_and_no_drift(fruit_frame, fruit_params):
+    contract = fruit_params.data
+    diff = diff_data(fruit_frame, fruit_frame.copy(), contract, contract)
     assert (diff.rows.added, diff.rows.removed, diff.rows.changed) == (0, 0, 0)
     assert diff.schema == []
     assert all(d.psi == pytest.approx(0.0) for d in diff.drift)
 
 
-def test_a_shifted_feature_drifts_most(penguins, params):
-    head = penguins.copy()
-    head["body_mass_g"] = head["body_mass_g"] + 800
-    diff = diff_data(penguins, head, params.data, params.data)
-    assert diff.drift[0].feature == "body_mass_g"
+def test_a_shifted_feature_drifts_most(fruit_frame, fruit_params):
+    head = fruit_frame.copy()
+    head["sugar %"] = head["sugar %"] + 4
+    diff = diff_data(fruit_frame, head, fruit_params.data, fruit_params.data)
+    assert diff.drift[0].feature == "sugar %"
     assert diff.drift[0].psi > 0.25
-    assert diff.rows.changed == len(penguins.dropna(subset=["body_mass_g"]))
+    assert diff.rows.changed == len(fruit_frame.dropna(subset=["sugar %"]))
 
 
-def test_class_balance_before_and_after(penguins, params):
-    head = penguins[penguins["species"] != "Chinstrap"]
-    diff = diff_data(penguins, head, params.data, params.data)
-    assert diff.classes["Chinstrap"] == (68, 0)
-    assert diff.classes["Adelie"] == (152, 152)
-    assert diff.rows.removed == 68
+def test_class_balance_before_and_after(fruit_frame, fruit_params):
+    head = fruit_frame[fruit_frame["kind"] != "cherry"]
+    cherries = int((fruit_frame["kind"] == "cherry").sum())
+    apples = int((fruit_frame["kind"] == "apple").sum())
+    diff = diff_data(fruit_frame, head, fruit_params.data, fruit_params.data)
+    assert diff.classes["cherry"] == (cherries, 0)
+    assert diff.classes["apple"] == (apples, apples)
+    assert diff.rows.removed == cherries
+    assert diff.rows.common == len(head)
 
 
 def test_psi_of_categories_counts_missing_as_a_category():
@@ -52,11 +57,24 @@ def test_psi_of_categories_counts_missing_as_a_category():
     assert psi(base, head) > 1
 
 
-def test_schema_changes_name_the_feature(params):
-    head = params.data.model_copy(
-        update={
-            "numeric": params.data.numeric[:-1],
-            "categorical": [*params.data.categorical, "body_mass_g"],
-        }
+def test_schema_changes_name_the_feature(fruit_params):
+    base = fruit_params.data
+    head = base.model_copy(
+        update={"numeric": base.numeric[:-1], "categorical": [*base.categorical, "sugar %"]}
     )
-    assert schema_changes(params.data, head) == ["feature `body_mass_g`: numeric → categorical"]
+    assert schema_changes(base, head) == ["feature `sugar %`: numeric → categorical"]
+
+
+def test_a_swapped_dataset_is_a_changed_contract(fruit_params, churn_params):
+    change = contract_change(fruit_params.data, churn_params.data)
+    assert change == (
+        "target `kind` → `churned`; classes pear, apple, cherry → 1, 0; no feature in common"
+    )
+
+
+def test_a_feature_added_or_the_classes_reordered_keep_the_contract(fruit_params):
+    base = fruit_params.data
+    reordered = base.model_copy(
+        update={"classes": ["apple", "cherry", "pear"], "numeric": [*base.numeric, "size"]}
+    )
+    assert contract_change(base, reordered) is None

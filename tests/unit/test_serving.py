@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from classifier.contracts.errors import UserError
 from classifier.serving import api as serving
-from classifier.serving.bento import feature_schema, find_uv, numeric_ranges
-from classifier.stages.data import features_and_target, split
+from classifier.serving.api import request_rows
+from classifier.serving.bento import as_codes, feature_schema, numeric_ranges
+from classifier.stages.data import split
+from classifier.stages.train import CandidateResult, refit
 
 SCHEMA = {
     "target": "species",
@@ -79,45 +80,86 @@ def test_readable_error_leaves_other_bodies_alone():
     assert serving.readable_error({"error": "x"}) == {"error": "x"}
 
 
-def test_predictions_equal_the_models_own(selected_model, penguins, params):
-    _, test = split(penguins, params.data, params.split)
-    X, _ = features_and_target(test, params.data)
-    schema = feature_schema(selected_model, params.data, penguins)
+@pytest.fixture(scope="module")
+def fruit_model(fruit_frame, fruit_params):
+    """A small model trained on the fruit table, as the pipeline would refit it."""
+    train, test = split(fruit_frame, fruit_params.data, fruit_params.split)
+    X, y = fruit_params.data.features_and_target(train)
+    model = refit(
+        CandidateResult("logistic_regression", 0.9, 0.0, [], {"C": 1.0}, 1, 0.0), X, y, fruit_params
+    )
+    return model, train, test
+
+
+def test_predictions_equal_the_models_own(fruit_model, fruit_params):
+    model, train, test = fruit_model
+    X, _ = fruit_params.data.features_and_target(test)
+    schema = feature_schema(model, fruit_params.data, train)
     Row = serving.row_model(schema)
-    records = X.astype(object).where(X.notna(), None).to_dict(orient="records")
-    rows = [Row.model_validate(r) for r in records]
-    answers = serving.predict(selected_model, serving.rows_frame(rows, schema), params.data.classes)
-    assert [a["label"] for a in answers] == list(selected_model.predict(X))
-    proba = pd.DataFrame(selected_model.predict_proba(X), columns=selected_model.classes_)
-    served = pd.DataFrame([a["probabilities"] for a in answers])[list(selected_model.classes_)]
+    rows = [Row.model_validate(r) for r in request_rows(X, schema)]
+    answers = serving.predict(model, serving.rows_frame(rows, schema), fruit_params.data.classes)
+    assert [a["label"] for a in answers] == list(model.predict(X))
+    proba = pd.DataFrame(model.predict_proba(X), columns=model.classes_)
+    served = pd.DataFrame([a["probabilities"] for a in answers])[list(model.classes_)]
     np.testing.assert_array_equal(served.to_numpy(), proba.to_numpy())
 
 
-def test_schema_limits_categories_to_those_seen_in_training(selected_model, penguins, params):
-    schema = feature_schema(selected_model, params.data, penguins)
-    assert schema["categorical"] == {
-        "island": ["Biscoe", "Dream", "Torgersen"],
-        "sex": ["female", "male"],
+def test_schema_limits_categories_to_those_seen_in_training(fruit_model, fruit_params):
+    model, train, _ = fruit_model
+    schema = feature_schema(model, fruit_params.data, train)
+    assert schema["categorical"]["origin"] == ["east", "north", "south"]
+    assert schema["categorical"]["colour"] == ["dark red", "green", "red"]
+    assert schema["classes"] == ["pear", "apple", "cherry"]
+
+
+def test_integer_codes_are_json_numbers_in_requests(fruit_model, fruit_params):
+    model, train, _ = fruit_model
+    schema = feature_schema(model, fruit_params.data, train)
+    assert schema["categorical"]["grade"] == [1, 2, 3]
+    Row = serving.row_model(schema)
+    row = {
+        "weight (g)": 150.0,
+        "width/height": 1.0,
+        "sugar %": None,
+        "origin": "north",
+        "colour": "red",
     }
-    assert schema["classes"] == params.data.classes
+    frame = serving.rows_frame([Row.model_validate({**row, "grade": 2})], schema)
+    assert frame["grade"].tolist() == ["2"]  # the text the model was trained on
+    with pytest.raises(ValidationError, match="grade"):
+        Row.model_validate({**row, "grade": "2"})
+
+
+def test_codes_are_numbers_only_when_all_are_integers_as_written():
+    assert as_codes(["10", "2", "-1"]) == [-1, 2, 10]
+    assert as_codes(["01", "2"]) == ["01", "2"]
+    assert as_codes(["1.0", "2"]) == ["1.0", "2"]
+    assert as_codes(["a", "1"]) == ["a", "1"]
+
+
+def test_integer_labels_are_answered_as_numbers_with_text_keys(churn_frame, churn_params):
+    train, test = split(churn_frame, churn_params.data, churn_params.split)
+    X, y = churn_params.data.features_and_target(train)
+    model = refit(
+        CandidateResult("decision_tree", 0.9, 0.0, [], {"max_depth": 3}, 1, 0.0), X, y, churn_params
+    )
+    [answer] = serving.predict(
+        model, churn_params.data.features_and_target(test)[0].head(1), [1, 0]
+    )
+    assert answer["label"] in (0, 1)
+    assert list(answer["probabilities"]) == ["1", "0"]
+    Prediction = serving.prediction_model([1, 0])
+    assert Prediction.model_validate(answer).model_dump_json().startswith('{"label":')
+
+
+def test_columns_that_differ_only_in_punctuation_get_distinct_fields():
+    schema = {"numeric": {"a b": [0, 1], "a_b": [0, 1]}, "categorical": {}, "nullable": []}
+    names = serving.field_names(schema)
+    assert len(set(names.values())) == 2
+    row = serving.row_model(schema).model_validate({"a b": 0.5, "a_b": 0.25})
+    assert serving.rows_frame([row], schema).iloc[0].tolist() == [0.5, 0.25]
 
 
 def test_numeric_ranges_widen_the_training_span_and_stay_non_negative():
     train = pd.DataFrame({"a": [10.0, 20.0, np.nan], "b": [-5.0, 5.0, 0.0]})
     assert numeric_ranges(train, ["a", "b"]) == {"a": [0.0, 30.0], "b": [-15.0, 15.0]}
-
-
-def test_bento_finds_the_makefiles_uv_when_it_is_not_on_path(tmp_path, monkeypatch):
-    # On a fresh machine uv lives in .tools/bin (the Makefile's install); BentoML only looks
-    # on PATH, so the build must hand it this one, as an absolute path.
-    tools = tmp_path / ".tools/bin"
-    tools.mkdir(parents=True)
-    (tools / "uv").write_text("#!/bin/sh\n")
-    (tools / "uv").chmod(0o755)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("UV", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert find_uv() == str(tools / "uv")
-    (tools / "uv").unlink()
-    with pytest.raises(UserError, match="uv not found; run `make bento`"):
-        find_uv()

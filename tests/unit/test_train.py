@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from classifier.stages.data import cv_problems, features_and_target, split
+from classifier.stages.data import cv_problems, split
 from classifier.stages.train import CandidateResult, pick_best, refit, search
 
 
@@ -12,14 +12,22 @@ def result(name: str, mean: float, std: float = 0.01) -> CandidateResult:
 
 
 @pytest.fixture(scope="module")
-def train_xy(penguins, params):
-    train, _ = split(penguins, params.data, params.split)
-    return features_and_target(train, params.data)
+def train_xy(fruit_frame, fruit_params):
+    train, _ = split(fruit_frame, fruit_params.data, fruit_params.split)
+    return fruit_params.data.features_and_target(train)
 
 
 @pytest.fixture(scope="module")
-def serial(params):
-    return params.model_copy(update={"compute": params.compute.model_copy(update={"n_jobs": 1})})
+def serial(fruit_params):
+    assert fruit_params.compute.n_jobs == 1
+    return fruit_params
+
+
+@pytest.fixture(scope="module")
+def parallel(fruit_params):
+    return fruit_params.model_copy(
+        update={"compute": fruit_params.compute.model_copy(update={"n_jobs": 2})}
+    )
 
 
 def test_best_has_the_highest_mean():
@@ -36,21 +44,23 @@ def test_lower_is_better_metric_picks_the_lowest():
     assert pick_best([result("a", 0.30), result("b", 0.10)], "log_loss").name == "b"
 
 
-def test_search_reports_the_best_grid_point_and_every_fold(train_xy, serial):
+def test_search_picks_the_grid_point_that_scores_best_and_reports_every_fold(train_xy, serial):
+    # A one-split tree cannot tell three classes apart; an unlimited one can.
     X, y = train_xy
-    found = search("knn", {"n_neighbors": [1, 15], "weights": ["uniform"]}, X, y, serial)
+    found = search("decision_tree", {"max_depth": [1, None]}, X, y, serial)
+    stump = search("decision_tree", {"max_depth": [1]}, X, y, serial)
     assert found.grid_size == 2
-    assert found.best_params["n_neighbors"] in (1, 15)
+    assert found.best_params == {"max_depth": None}
+    assert found.mean > stump.mean + 0.1
     assert len(found.folds) == serial.train.cv_folds
     assert found.mean == pytest.approx(sum(found.folds) / len(found.folds))
-    assert 0.5 < found.mean <= 1.0
 
 
-def test_search_is_reproducible_and_independent_of_the_job_count(train_xy, serial, params):
+def test_search_is_reproducible_and_independent_of_the_job_count(train_xy, serial, parallel):
     X, y = train_xy
     grid = {"n_estimators": [20], "max_depth": [2, None]}
     one = search("random_forest", grid, X, y, serial)
-    two = search("random_forest", grid, X, y, params)  # n_jobs: -1
+    two = search("random_forest", grid, X, y, parallel)
     assert one.summary() == two.summary()
 
 
@@ -61,14 +71,34 @@ def test_log_loss_scoring_is_reported_as_a_positive_loss(train_xy, serial):
     )
     found = search("logistic_regression", {"C": [1.0]}, X, y, scored)
     assert 0 < found.mean < 1
+    accuracy = serial.model_copy(
+        update={"train": serial.train.model_copy(update={"scoring": "accuracy"})}
+    )
+    tuned = search("logistic_regression", {"C": [1e-4, 1.0]}, X, y, scored)
+    assert tuned.best_params == {"C": 1.0}  # the smaller loss wins, not the larger
+    assert search("logistic_regression", {"C": [1.0]}, X, y, accuracy).mean > 0.5
 
 
-def test_refit_model_predicts_probabilities_for_every_class(train_xy, serial):
+def test_refit_svm_is_calibrated_to_give_probabilities_for_every_class(train_xy, serial):
     X, y = train_xy
     model = refit(result("svm", 0.9), X, y, serial)
     proba = model.predict_proba(X.head(5))
     assert proba.shape == (5, 3)
-    assert proba.sum(axis=1) == pytest.approx([1.0] * 5)
+    assert list(model.classes_) == sorted(serial.data.classes)
+
+
+def test_binary_scoring_uses_the_positive_class(churn_frame, churn_params):
+    train, _ = split(churn_frame, churn_params.data, churn_params.split)
+    X, y = churn_params.data.features_and_target(train)
+    f1 = churn_params.model_copy(
+        update={"train": churn_params.train.model_copy(update={"scoring": "f1"})}
+    )
+    found = search("logistic_regression", {"C": [1.0]}, X, y, f1)
+    positive_share = (y == 1).mean()
+    # F1 of the rarer positive class (1) is well below F1 of the majority class.
+    assert positive_share < 0.5
+    negative = f1.model_copy(update={"data": f1.data.model_copy(update={"positive_class": 0})})
+    assert search("logistic_regression", {"C": [1.0]}, X, y, negative).mean > found.mean
 
 
 def test_classes_smaller_than_the_fold_count_are_named():

@@ -21,9 +21,14 @@ from typing import Any
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.files import read_json, write_json, write_text
-from classifier.contracts.params import PARAMS_FILE, load_params, read_yaml
-from classifier.serving.bento import built_tag, git_sha
-from classifier.stages.pipeline import run_pipeline
+from classifier.contracts.git import commit_sha, show
+from classifier.contracts.keys import differences
+from classifier.contracts.labels import label_text
+from classifier.contracts.params import PARAMS_FILE, load_params
+from classifier.contracts.yamlfile import read_yaml
+from classifier.report.markdown import table
+from classifier.serving.bento import built_tag
+from classifier.stages.pipeline import reproduce
 
 log = logging.getLogger(__name__)
 
@@ -35,35 +40,19 @@ VERSION_TAG = re.compile(r"v(\d+\.\d+\.\d+)")
 
 def check() -> None:
     """Reproduce the pipeline, then compare its metrics with the committed ones."""
-    run_pipeline()
+    reproduce()
     path = load_params().paths.metrics
-    committed = subprocess.run(
-        ["git", "show", f"HEAD:{path.as_posix()}"], capture_output=True, text=True, check=False
-    )
-    if committed.returncode != 0:
+    committed = show(None, "HEAD", path)
+    if committed is None:
         raise UserError(f"{path} is not committed at this commit: run `make run` and commit it")
-    differences = metric_differences(json.loads(committed.stdout), read_json(path))
-    if differences:
-        shown = "; ".join(differences[:5])
+    changed = differences(json.loads(committed), read_json(path))
+    if changed:
+        shown = "; ".join(f"{key}: {old} -> {new}" for key, old, new in changed[:5])
         raise UserError(
             f"{path} reproduced here differs from the committed one ({shown}): what would "
             "ship is not what was reviewed; run `make run` and commit the results"
         )
     log.info("%s reproduced exactly as committed", path)
-
-
-def metric_differences(committed: Any, reproduced: Any, prefix: str = "") -> list[str]:
-    """'key: committed -> reproduced' for every value that differs, nested keys dotted."""
-    if isinstance(committed, dict) and isinstance(reproduced, dict):
-        keys = sorted(committed.keys() | reproduced.keys())
-        return [
-            d
-            for k in keys
-            for d in metric_differences(committed.get(k), reproduced.get(k), f"{prefix}{k}.")
-        ]
-    if committed != reproduced:
-        return [f"{prefix.rstrip('.')}: {committed} -> {reproduced}"]
-    return []
 
 
 def version_of(ref: str) -> str | None:
@@ -122,7 +111,8 @@ def model_card(version: str, sha: str, bento: str, image: str) -> str:
     data = read_json(params.paths.data_report)
     cv = read_json(params.paths.cv_report)
     best = next(c for c in cv["candidates"] if c["name"] == cv["best"])
-    headline = [f"| {m} | {metrics[m]} |" for m in metrics if m != "per_class"]
+    headline = table(["metric", "value"], [[name, value] for name, value in metrics.items()])
+    classes = ", ".join(label_text(c) for c in params.data.classes)
     rows = data["rows"]
     return "\n".join(
         [
@@ -132,14 +122,12 @@ def model_card(version: str, sha: str, bento: str, image: str) -> str:
             f"- Bento: `{bento}`; image: `{image}`",
             f"- Model: `{best['name']}` with `{json.dumps(best['best_params'])}`, chosen by "
             f"{cv['cv_folds']}-fold CV {cv['scoring']} ({best['mean']:.4f} ± {best['std']:.4f})",
-            f"- Target `{params.data.target}`: {', '.join(params.data.classes)}",
+            f"- Target `{params.data.target}`: {classes}",
             f"- Features: {', '.join(params.data.features)}",
             "",
             f"## Test-set metrics ({rows['test']} rows)",
             "",
-            "| metric | value |",
-            "|---|---|",
-            *headline,
+            headline,
             "",
             "## Data",
             "",
@@ -159,10 +147,10 @@ def model_card(version: str, sha: str, bento: str, image: str) -> str:
 def assets(env: Mapping[str, str]) -> list[Path]:
     """The model card and the exported bento, in build/release/."""
     tags = recorded_tags()
-    version = tags["version"] or f"sha-{env.get('GITHUB_SHA', git_sha())[:7]}"
+    version = tags["version"] or f"sha-{env.get('GITHUB_SHA', commit_sha())[:7]}"
     bento = built_tag()
     card = ASSETS / "model-card.md"
-    write_text(card, model_card(version, git_sha(), bento, tags["tags"][0]))
+    write_text(card, model_card(version, commit_sha(), bento, tags["tags"][0]))
     exported = ASSETS / f"classifier-{version}.bento"
     exported.unlink(missing_ok=True)
     # BentoML reads a relative destination as rooted at "/"; give it an absolute one.

@@ -1,19 +1,11 @@
-"""The evaluation metrics: their names, which direction is better, and how they are computed."""
+"""The evaluation metrics by name: which way is better, and which problems they are defined for.
+
+Computing them is classifier.stages.scoring's job; this module is plain data, so
+validating params.yaml or rendering a report needs no scikit-learn.
+"""
 
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    balanced_accuracy_score,
-    f1_score,
-    log_loss,
-    precision_recall_fscore_support,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-)
+from typing import Literal
 
 MetricName = Literal[
     "accuracy",
@@ -23,64 +15,54 @@ MetricName = Literal[
     "recall_macro",
     "roc_auc_ovr",
     "log_loss",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "average_precision",
 ]
+
+BINARY = "binary"
+MULTICLASS = "multi-class"
+BOTH = frozenset({BINARY, MULTICLASS})
 
 
 @dataclass(frozen=True)
 class Metric:
-    """How a metric is named for scikit-learn's scorers and which way is better."""
+    """Which way is better, and for which targets the metric is defined."""
 
-    scorer: str
     higher_is_better: bool = True
+    targets: frozenset[str] = BOTH
+    about: str = ""
 
 
 METRICS: dict[str, Metric] = {
-    "accuracy": Metric("accuracy"),
-    "balanced_accuracy": Metric("balanced_accuracy"),
-    "f1_macro": Metric("f1_macro"),
-    "precision_macro": Metric("precision_macro"),
-    "recall_macro": Metric("recall_macro"),
-    "roc_auc_ovr": Metric("roc_auc_ovr"),
-    "log_loss": Metric("neg_log_loss", higher_is_better=False),
+    "accuracy": Metric(about="share of rows labelled right"),
+    "balanced_accuracy": Metric(about="mean recall over classes"),
+    "f1_macro": Metric(about="F1 averaged over classes"),
+    "precision_macro": Metric(about="precision averaged over classes"),
+    "recall_macro": Metric(about="recall averaged over classes"),
+    "roc_auc_ovr": Metric(targets=frozenset({MULTICLASS}), about="one-vs-rest ROC AUC"),
+    "log_loss": Metric(higher_is_better=False, about="log loss of the probabilities"),
+    "precision": Metric(targets=frozenset({BINARY}), about="precision of the positive class"),
+    "recall": Metric(targets=frozenset({BINARY}), about="recall of the positive class"),
+    "f1": Metric(targets=frozenset({BINARY}), about="F1 of the positive class"),
+    "roc_auc": Metric(targets=frozenset({BINARY}), about="ROC AUC of the positive class"),
+    "average_precision": Metric(
+        targets=frozenset({BINARY}), about="area under the positive class's PR curve"
+    ),
 }
 
 
-def compute_metrics(
-    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, classes: list[str]
-) -> dict[str, Any]:
-    """Headline metrics and per-class precision, recall, F1 and support."""
-    macro = {"average": "macro", "labels": classes, "zero_division": 0}
-    scores = {
-        "accuracy": accuracy_score(y_true, y_pred),
-        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
-        "f1_macro": f1_score(y_true, y_pred, **macro),
-        "precision_macro": precision_score(y_true, y_pred, **macro),
-        "recall_macro": recall_score(y_true, y_pred, **macro),
-        "roc_auc_ovr": _roc_auc(y_true, proba, classes),
-        "log_loss": log_loss(y_true, proba, labels=classes),
-    }
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=classes, zero_division=0
-    )
-    scores["per_class"] = {
-        label: {
-            "precision": precision[i],
-            "recall": recall[i],
-            "f1": f1[i],
-            "support": int(support[i]),
-        }
-        for i, label in enumerate(classes)
-    }
-    return scores
+def target_kind(n_classes: int) -> str:
+    """'binary' for two classes, 'multi-class' above."""
+    return BINARY if n_classes == 2 else MULTICLASS
 
 
-def _roc_auc(y_true: np.ndarray, proba: np.ndarray, classes: list[str]) -> float:
-    present = set(np.unique(y_true))
-    if len(present) < 2:
-        return float("nan")  # undefined with one class in the test set; written as null
-    if len(classes) == 2:
-        return roc_auc_score(y_true == classes[1], proba[:, 1])
-    return roc_auc_score(y_true, proba, multi_class="ovr", labels=classes)
+def metrics_for(n_classes: int) -> list[str]:
+    """The metrics defined for a target with `n_classes` classes, in table order."""
+    kind = target_kind(n_classes)
+    return [name for name, metric in METRICS.items() if kind in metric.targets]
 
 
 def worsening(name: str, base: float, head: float) -> float:

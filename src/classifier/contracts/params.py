@@ -1,30 +1,47 @@
-"""The typed, validated view of params.yaml: one loader for the stages, report and service."""
+"""The typed, validated view of params.yaml: one loader for the stages, report and service.
+
+Structure, types and ranges are checked here (pydantic, unknown keys refused). Whether
+a candidate's grid suits its scikit-learn model is checked by the validate stage
+(classifier.stages.candidates), so loading params imports no scikit-learn.
+"""
 
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.metrics import METRICS, MetricName
-from classifier.stages.candidates import MODELS, grid_problems
+from classifier.contracts.keys import dotted
+from classifier.contracts.labels import Label, label_kind, label_text
+from classifier.contracts.metrics import METRICS, MetricName, target_kind
+from classifier.contracts.yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARAMS_FILE = Path("params.yaml")
+
+# Strict, so YAML's `1` stays an integer label and `true` a boolean one (never coerced).
+LabelValue = StrictBool | StrictInt | StrictStr
+# What pydantic reports for a value that fits none of LabelValue's kinds (once per kind).
+LABEL_TYPE_ERRORS = frozenset({"bool_type", "int_type", "string_type"})
 
 
 class Problems(ValueError):
     """Validation problems found below a field, each with its key path relative to that field."""
 
-    def __init__(self, problems: list[tuple[tuple[str, ...], str]]):
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]):
         super().__init__("; ".join(message for _, message in problems))
         self.problems = problems
 
@@ -42,19 +59,18 @@ class Paths(_Section):
     data_report: Path
     model: Path
     cv_report: Path
-    cv_plot: Path
     metrics: Path
+    per_class: Path
     confusion: Path
-    confusion_plot: Path
     importance: Path
-    importance_plot: Path
 
 
 class DataContract(_Section):
     """What the raw table must hold; schema, preprocessing and request model derive from it."""
 
     target: str = Field(min_length=1)
-    classes: list[str] = Field(min_length=2)
+    classes: list[LabelValue] = Field(min_length=2)
+    positive_class: LabelValue | None = None
     numeric: list[str] = []
     categorical: list[str] = []
     nullable: list[str] = []
@@ -68,7 +84,38 @@ class DataContract(_Section):
         """Feature columns in model input order: numerics, then categoricals."""
         return [*self.numeric, *self.categorical]
 
-    @field_validator("classes", "numeric", "categorical", "nullable", "ignore")
+    def features_and_target(self, frame: "pd.DataFrame") -> tuple["pd.DataFrame", "pd.Series"]:
+        """A prepared table as model inputs (feature order of the contract) and the target."""
+        return frame[self.features], frame[self.target]
+
+    @property
+    def binary(self) -> bool:
+        """Two classes: the positive class and the binary metrics apply."""
+        return len(self.classes) == 2
+
+    @property
+    def positive(self) -> Label | None:
+        """The positive class of a binary target: `positive_class`, else the second listed."""
+        if not self.binary:
+            return None
+        return self.classes[1] if self.positive_class is None else self.positive_class
+
+    @property
+    def label_kind(self) -> type:
+        """bool, int or str: how the target column is read."""
+        return label_kind(self.classes)
+
+    @field_validator("classes")
+    @classmethod
+    def _one_kind(cls, classes: list[Label]) -> list[Label]:
+        label_kind(classes)  # ValueError when kinds are mixed
+        texts = [label_text(c) for c in classes]
+        repeated = sorted({t for t in texts if texts.count(t) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(map(repr, repeated))} more than once")
+        return classes
+
+    @field_validator("numeric", "categorical", "nullable", "ignore")
     @classmethod
     def _unique(cls, names: list[str]) -> list[str]:
         repeated = sorted({n for n in names if names.count(n) > 1})
@@ -93,7 +140,33 @@ class DataContract(_Section):
         if stray:
             listed = ", ".join(map(repr, stray))
             raise Problems([(("nullable",), f"{listed} not in numeric or categorical")])
+        self._check_positive_class()
         return self
+
+    def _check_positive_class(self) -> None:
+        if self.positive_class is None:
+            return
+        if not self.binary:
+            raise Problems(
+                [
+                    (
+                        ("positive_class",),
+                        f"only for a binary target; data.classes lists {len(self.classes)}",
+                    )
+                ]
+            )
+        if self.positive_class not in self.classes or type(self.positive_class) is not type(
+            self.classes[0]
+        ):
+            listed = ", ".join(repr(c) for c in self.classes)
+            raise Problems(
+                [
+                    (
+                        ("positive_class",),
+                        f"{self.positive_class!r} is not in data.classes ({listed})",
+                    )
+                ]
+            )
 
 
 class Split(_Section):
@@ -119,13 +192,7 @@ class Train(_Section):
     def _grids(
         cls, candidates: dict[str, dict[str, Any] | None]
     ) -> dict[str, dict[str, GridValue]]:
-        if not candidates:
-            raise ValueError(f"list at least one model; allowed: {', '.join(sorted(MODELS))}")
-        grids = {name: _as_grid(name, grid or {}) for name, grid in candidates.items()}
-        problems = [p for name, grid in grids.items() for p in grid_problems(name, grid)]
-        if problems:
-            raise Problems(problems)
-        return grids
+        return {name: _as_grid(name, grid or {}) for name, grid in candidates.items()}
 
 
 def _as_grid(name: str, grid: dict[str, Any]) -> dict[str, GridValue]:
@@ -195,41 +262,33 @@ class Params(_Section):
     report: Report = Report()
     compute: Compute = Compute()
 
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML silently keeps the last of two equal keys; a repeated key is worth naming."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                line = key_node.start_mark.line + 1
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' repeated at line {line}"
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, naming the file and line on a syntax error or a repeated key."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    return parse_yaml(text, str(path))
+    @model_validator(mode="after")
+    def _metrics_fit_the_target(self) -> "Params":
+        """A metric named in train.scoring or a gate must be defined for this target."""
+        n_classes = len(self.data.classes)
+        kind = target_kind(n_classes)
+        named = [(("train", "scoring"), self.train.scoring)] + [
+            (("gates", rule, metric), metric)
+            for rule in ("at_least", "at_most", "max_drop")
+            for metric in getattr(self.gates, rule)
+        ]
+        problems: list[tuple[tuple[str | int, ...], str]] = [
+            (loc, f"'{metric}' is defined for {_kinds(metric)} targets only; {_instead(kind)}")
+            for loc, metric in named
+            if kind not in METRICS[metric].targets
+        ]
+        if problems:
+            raise Problems(problems)
+        return self
 
 
-def parse_yaml(text: str, name: str) -> Any:
-    """Parse YAML text; `name` is how the error message refers to it."""
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise UserError(f"{name}:{where}: invalid YAML: {problem}") from None
+def _kinds(metric: str) -> str:
+    return " and ".join(sorted(METRICS[metric].targets))
+
+
+def _instead(kind: str) -> str:
+    usable = [m for m, spec in METRICS.items() if kind in spec.targets]
+    return f"data.classes makes this a {kind} target: use one of {', '.join(usable)}"
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:
@@ -252,7 +311,8 @@ def parse_params(raw: Any, name: str = str(PARAMS_FILE)) -> Params:
             if not (e["type"] == "missing" and tuple(e["loc"]) in explained)
             for problem in describe_error(e)
         ]
-        raise UserError(f"{name}: " + "; ".join(problems)) from None
+        # A label that fits no kind fails once per kind; say it once.
+        raise UserError(f"{name}: " + "; ".join(dict.fromkeys(problems))) from None
 
 
 def _typo_of(error: Any) -> tuple | None:
@@ -274,7 +334,7 @@ def describe_error(error: Any) -> list[str]:
 
 
 def _describe_one(loc: tuple, error: Any) -> str:
-    key = dotted(loc)
+    key = dotted(_label_loc(loc))
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
@@ -286,19 +346,15 @@ def _describe_one(loc: tuple, error: Any) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if kind == "literal_error" and "[key]" in loc:
         return f"'{key}': unknown metric '{error['input']}'; allowed: {', '.join(METRICS)}"
+    if kind in LABEL_TYPE_ERRORS and loc[:2] in (("data", "classes"), ("data", "positive_class")):
+        message = "a class label is text, an integer or true/false"
     shown = "" if kind.startswith("value_error") else f" (got {error.get('input')!r})"
     return f"'{key}': {message}{shown}" if key else f"{message}{shown}"
 
 
-def dotted(loc: tuple) -> str:
-    """('train', 'candidates', 'svm', 'C', 0) -> 'train.candidates.svm.C[0]'."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part not in ("[key]",):
-            out += f".{part}" if out else str(part)
-    return out
+def _label_loc(loc: tuple) -> tuple:
+    """Drop the union branch names pydantic adds to a label's location (`bool`, `int`, `str`)."""
+    return tuple(p for p in loc if p not in ("bool", "int", "str"))
 
 
 def _allowed_keys(loc: tuple) -> list[str]:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from classifier.contracts.labels import label_text
 from classifier.contracts.params import DataContract
 
 MAX_EXAMPLES = 3
@@ -21,7 +22,8 @@ def contract_schema(contract: DataContract) -> pa.DataFrameSchema:
     # Lenient conversion: values that fail coercion are reported by the coercion, not here.
     finite = pa.Check(lambda s: ~np.isinf(pd.to_numeric(s, errors="coerce")), name="finite")
     columns = {
-        contract.target: pa.Column(str, pa.Check.isin(contract.classes), nullable=False),
+        # The target arrives already read as the kind of data.classes (stages.data).
+        contract.target: pa.Column(None, pa.Check.isin(contract.classes), nullable=False),
         **{
             name: pa.Column("float64", finite, nullable=name in contract.nullable, coerce=True)
             for name in contract.numeric
@@ -68,7 +70,7 @@ def _column_message(column: str, check: str, cases: pd.DataFrame, contract: Data
             "(list it in data.nullable to allow them)"
         )
     if check.startswith("isin"):
-        allowed = ", ".join(contract.classes)
+        allowed = ", ".join(label_text(c) for c in contract.classes)
         return f"column '{column}' has values not in data.classes ({allowed}): {where}"
     if check.startswith("dtype"):
         return ""  # pandera repeats a failed coercion as a dtype failure; already reported
@@ -85,12 +87,17 @@ def _names(names: Iterable[str]) -> str:
 
 def _examples(cases: pd.DataFrame) -> str:
     shown = [
-        f"{case!r} at line {line_of(index)}"
+        f"{plain(case)!r} at line {line_of(index)}"
         for case, index in zip(
             cases["failure_case"][:MAX_EXAMPLES], cases["index"][:MAX_EXAMPLES], strict=True
         )
     ]
     return ", ".join(shown) + _more(len(cases))
+
+
+def plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds, so messages show `2`, not `np.int64(2)`."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _lines(cases: pd.DataFrame) -> str:

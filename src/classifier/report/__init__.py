@@ -1,0 +1,1 @@
+"""The pull-request report: both sides read, compared, gated, rendered as markdown and charts."""

@@ -17,58 +17,20 @@ from matplotlib.figure import Figure
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.files import save_figure, write_json, write_text
-from classifier.contracts.params import PARAMS_FILE, Params, load_params, parse_params, parse_yaml
-from classifier.report import plots, sections
-from classifier.report.comparison import Comparison, compare
-from classifier.report.gates import passed
+from classifier.contracts.git import short_sha
+from classifier.contracts.params import PARAMS_FILE, Params, load_params, parse_params
+from classifier.contracts.yamlfile import parse_yaml
+from classifier.report import sections
+from classifier.report.comparison import compare
+from classifier.report.figures import figures
+from classifier.report.gates import Rule, passed
 from classifier.report.markdown import fit
 from classifier.report.revision import Revision
-from classifier.stages.pipeline import preflight, run_pipeline
+from classifier.stages import pipeline
 
 log = logging.getLogger(__name__)
 
 FULL_REPORT = "the full report is in the workflow run's `report` artifact"
-
-
-def figures(c: Comparison) -> dict[str, Figure]:
-    """The images report.md links, keyed by file name."""
-    out: dict[str, Figure] = {}
-    labels = c.params.data.classes
-    head = sections.confusion_matrix(c.head.confusion, labels)
-    base = sections.confusion_matrix(c.base.confusion, labels)
-    if head is not None:
-        name = sections.IMAGES["confusion"]
-        if base is None:
-            out[name] = plots.confusion(head.to_numpy(), labels, "PR")
-        else:
-            titles = (c.base_rev, "PR")
-            out[name] = plots.confusion_pair(base.to_numpy(), head.to_numpy(), labels, titles)
-    if c.head.cv:
-        old = {r["name"]: r["mean"] for r in (c.base.cv or {}).get("candidates", [])}
-        rows = c.head.cv["candidates"]
-        out[sections.IMAGES["selection"]] = plots.cv_compare(
-            [r["name"] for r in rows],
-            [old.get(r["name"]) for r in rows],
-            [r["mean"] for r in rows],
-            [r["std"] for r in rows],
-            c.head.cv["scoring"],
-            (c.base_rev, "PR"),
-        )
-    if c.head.importance:
-        rows = c.head.importance
-        scoring = c.head.cv["scoring"] if c.head.cv else "score"
-        out[sections.IMAGES["importance"]] = plots.importance(
-            [r["feature"] for r in rows],
-            [r["mean"] for r in rows],
-            [r["std"] for r in rows],
-            scoring,
-        )
-    if c.data and c.data.drift:
-        top = c.data.drift[: c.params.report.drift_top]
-        out[sections.IMAGES["drift"]] = plots.drift(
-            [d.feature for d in top], [d.psi for d in top], 0.1
-        )
-    return out
 
 
 def without_images(markdown: str) -> str:
@@ -77,15 +39,15 @@ def without_images(markdown: str) -> str:
     return re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", note, markdown)
 
 
-def gate_json(c: Comparison) -> dict:
-    """Machine-readable verdict, for workflows and scripts."""
+def gate_json(rules: list[Rule], base: str, base_sha: str | None, head_sha: str | None) -> dict:
+    """Machine-readable verdict, for workflows and scripts: one shape, whatever happened."""
     return {
-        "passed": passed(c.rules),
-        "base": c.base_rev,
-        "base_sha": c.base_sha,
-        "head_sha": c.head_sha,
-        "failures": [rule.message for rule in c.rules if rule.passed is False],
-        "rules": [{"key": r.key, "passed": r.passed, "message": r.message} for r in c.rules],
+        "passed": passed(rules),
+        "base": base,
+        "base_sha": base_sha,
+        "head_sha": head_sha,
+        "failures": [rule.message for rule in rules if rule.passed is False],
+        "rules": [{"key": r.key, "passed": r.passed, "message": r.message} for r in rules],
     }
 
 
@@ -109,14 +71,14 @@ def write_folder(out: Path, files: dict[str, str], images: dict[str, Figure], ga
 def pipeline_error(reproduce: bool) -> str | None:
     """Why the pipeline cannot produce this commit's results, or None.
 
-    Without --reproduce only the preflight runs (seconds): a broken PR must never pass
-    the gate on results left over from an earlier run.
+    Without --reproduce only the checks run (seconds, `make check`): a broken PR must
+    never pass the gate on results left over from an earlier run.
     """
     try:
         if reproduce:
-            run_pipeline()
+            pipeline.reproduce()
         else:
-            preflight(load_params())
+            pipeline.check()
     except UserError as err:
         return str(err)
     return None
@@ -149,10 +111,12 @@ def build(
     error = pipeline_error(reproduce)
     params = report_params(root, base_rev)
     if params is None:
-        text = failure_only(error or "params.yaml cannot be read")
-        gate = {"passed": False, "base": base_rev, "failures": [error], "rules": []}
+        reason = error or "params.yaml cannot be read"
+        text = failure_only(reason)
+        rules = [Rule("pipeline", False, f"the pipeline failed: {reason}")]
+        gate = gate_json(rules, base_rev, short_sha(root, base_rev), head_sha)
         write_folder(out, {"report.md": text, "summary.md": text}, {}, gate)
-        log.info("❌ the pipeline failed: %s", error)
+        log.info("❌ the pipeline failed: %s", reason)
         return False
     comparison = compare(root, base_rev, params, head_sha=head_sha, pipeline_error=error)
     markdown = fit(sections.render(comparison), params.report.max_chars, FULL_REPORT) + "\n"
@@ -160,7 +124,7 @@ def build(
         out,
         {"report.md": markdown, "summary.md": without_images(markdown)},
         figures(comparison),
-        gate_json(comparison),
+        gate_json(comparison.rules, base_rev, comparison.base_sha, comparison.head_sha),
     )
     log.info("%s", sections.verdict(comparison).removeprefix("## "))
     log.info("report written to %s/report.md", out)

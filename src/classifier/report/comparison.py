@@ -4,14 +4,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from dvc.repo import Repo
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.params import Params
+from classifier.contracts.git import short_sha
+from classifier.contracts.keys import differences
+from classifier.contracts.labels import label_text
+from classifier.contracts.params import DataContract, Params
+from classifier.contracts.yamlfile import parse_yaml
 from classifier.report.datadiff import DataDiff, diff_data
 from classifier.report.gates import Rule, check_gates
-from classifier.report.revision import Revision, Side, WorkingTree, load_side, short_sha
+from classifier.report.revision import Revision, Side, WorkingTree, load_side
 
 LOCK_FILE = "dvc.lock"
 
@@ -31,6 +34,7 @@ class Comparison:
     data: DataDiff | None
     stale: list[str]
     pipeline_error: str | None = None
+    contract_change: str | None = None
 
 
 def compare(
@@ -50,10 +54,12 @@ def compare(
     data = None
     if base.raw is not None and head.raw is not None:
         data = diff_data(base.raw, head.raw, base.contract, head.contract)
+    change = contract_change(base.contract, head.contract) if base.params else None
     if pipeline_error:
         rules = [Rule("pipeline", False, f"the pipeline failed: {pipeline_error}")]
     else:
-        rules = check_gates(params.gates, head.metrics, base.metrics)
+        skip = f"the data contract changed ({change})" if change else None
+        rules = check_gates(params.gates, head.metrics, base.metrics, skip_drops=skip)
     return Comparison(
         params=params,
         base=base,
@@ -64,28 +70,32 @@ def compare(
         if head_sha
         else short_sha(root, "HEAD"),
         rules=rules,
-        params_diff=diff_params(base.params or {}, head.params or {}),
+        params_diff=differences(base.params or {}, head.params or {}),
         data=data,
         stale=[] if pipeline_error else stale_results(root, params),
         pipeline_error=pipeline_error,
+        contract_change=change,
     )
 
 
-def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
-    """{'a': {'b': 1}} -> {'a.b': 1}; lists and scalars are leaves."""
-    if not isinstance(tree, dict) or not tree:
-        return {prefix: tree}
-    flat: dict[str, Any] = {}
-    for key, item in tree.items():
-        flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
+def contract_change(base: DataContract | None, head: DataContract | None) -> str | None:
+    """What makes the two sides different prediction tasks, or None when they are one task.
 
-
-def diff_params(base: dict[str, Any], head: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """Only the keys whose value differs, as (key, base value, head value); absent is None."""
-    old, new = flatten(base), flatten(head)
-    keys = sorted(old.keys() | new.keys())
-    return [(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k) and k]
+    A new target, another set of classes, or no feature in common (the dataset was
+    swapped): metrics then measure different things. Adding or dropping a feature is a
+    change the gate must judge, so it is not one of these.
+    """
+    if base is None or head is None:
+        return None
+    changes = []
+    if base.target != head.target:
+        changes.append(f"target `{base.target}` → `{head.target}`")
+    if {label_text(c) for c in base.classes} != {label_text(c) for c in head.classes}:
+        old, new = (", ".join(label_text(c) for c in side.classes) for side in (base, head))
+        changes.append(f"classes {old} → {new}")
+    if not set(base.features) & set(head.features):
+        changes.append("no feature in common")
+    return "; ".join(changes) or None
 
 
 def stale_results(root: Path, params: Params) -> list[str]:
@@ -121,7 +131,9 @@ def _lock_inputs(text: bytes | str | None) -> dict[str, Any]:
     its bytes follow from that stage's own inputs, which are compared, and a refit model's
     bytes differ between CPUs (floating-point rounding) without anything having changed.
     """
-    stages = (yaml.safe_load(text) or {}).get("stages", {}) if text else {}
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    stages = (parse_yaml(text, LOCK_FILE) or {}).get("stages", {}) if text else {}
     produced = {out["path"] for stage in stages.values() for out in stage.get("outs", [])}
     return {
         name: (

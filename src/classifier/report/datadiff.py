@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pandas as pd
 
+from classifier.contracts.labels import Label, label_text
 from classifier.contracts.params import DataContract
 
 # Row alignment (which rows were edited in place) uses difflib, which is quick on
@@ -14,7 +15,8 @@ from classifier.contracts.params import DataContract
 ALIGN_MAX_ROWS = 100_000
 PSI_BINS = 10
 PSI_FLOOR = 1e-4  # keeps empty bins from making the logarithm infinite
-PSI_MOVED = 0.1  # below: no meaningful shift; 0.1-0.25 moderate; above 0.25 major
+PSI_MOVED = 0.1  # below: no meaningful shift
+PSI_MAJOR = 0.25  # 0.1-0.25 moderate; above: major
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,16 @@ class RowDiff:
     removed: int
     changed: int
     aligned: bool
+
+    @property
+    def common(self) -> int:
+        """Rows the two sides share unchanged."""
+        return self.head - self.added - self.changed
+
+    @property
+    def moved(self) -> bool:
+        """Whether any row was added, removed or changed."""
+        return bool(self.added or self.removed or self.changed)
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class DataDiff:
 
     rows: RowDiff
     schema: list[str]
-    classes: dict[str, tuple[int, int]]
+    classes: dict[Label, tuple[int, int]]
     drift: list[Drift]
 
 
@@ -89,7 +101,8 @@ def schema_changes(base: DataContract, head: DataContract) -> list[str]:
     if base.target != head.target:
         changes.append(f"target: `{base.target}` → `{head.target}`")
     if base.classes != head.classes:
-        changes.append(f"classes: {', '.join(base.classes)} → {', '.join(head.classes)}")
+        old, new = (", ".join(label_text(c) for c in side.classes) for side in (base, head))
+        changes.append(f"classes: {old} → {new}")
     for column in sorted(set(head.nullable) - set(base.nullable)):
         changes.append(f"`{column}` may now be missing")
     for column in sorted(set(base.nullable) - set(head.nullable)):
@@ -132,7 +145,10 @@ def diff_data(
 ) -> DataDiff:
     """Compare two validated raw tables under their own contracts."""
     shared = [c for c in head.columns if c in base.columns]
-    rows = diff_rows(row_hashes(base, shared), row_hashes(head, shared))
+    if shared:
+        rows = diff_rows(row_hashes(base, shared), row_hashes(head, shared))
+    else:  # nothing to compare rows by: every row is new
+        rows = RowDiff(len(base), len(head), len(head), len(base), 0, True)
     target = head_contract.target
     classes = {}
     if target in base.columns:

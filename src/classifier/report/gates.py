@@ -20,9 +20,16 @@ class Rule:
 
 
 def check_gates(
-    gates: Gates, head: dict[str, Any] | None, base: dict[str, Any] | None
+    gates: Gates,
+    head: dict[str, Any] | None,
+    base: dict[str, Any] | None,
+    skip_drops: str | None = None,
 ) -> list[Rule]:
-    """Every rule of params.yaml's gates section, evaluated on head (and base) metrics."""
+    """Every rule of params.yaml's gates section, evaluated on head (and base) metrics.
+
+    `skip_drops` says why the base cannot be compared with (a changed data contract):
+    the `max_drop` rules are then skipped with that reason; absolute bounds still apply.
+    """
     if head is None:
         return [Rule("metrics", False, "the pipeline produced no metrics to check")]
     rules = [
@@ -31,7 +38,12 @@ def check_gates(
     rules += [
         _bound(f"gates.at_most.{m}", m, head, b, above=False) for m, b in gates.at_most.items()
     ]
-    rules += [_drop(f"gates.max_drop.{m}", m, head, base, tol) for m, tol in gates.max_drop.items()]
+    for metric, tol in gates.max_drop.items():
+        key = f"gates.max_drop.{metric}"
+        if skip_drops:
+            rules.append(Rule(key, None, f"`{metric}`: {skip_drops}, skipped"))
+        else:
+            rules.append(_drop(key, metric, head, base, tol))
     return rules
 
 

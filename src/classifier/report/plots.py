@@ -3,62 +3,84 @@
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-BEST = "#2b7bba"
-OTHER = "#b0c4d8"
+from classifier.contracts.metrics import METRICS
+
+BASE = "#b0c4d8"
+HEAD = "#2b7bba"
 WORSE = "#d6604d"
 BETTER = "#4393c3"
 
+MeanStd = tuple[float, float]
 
-def cv_scores(
-    names: Sequence[str], means: Sequence[float], stds: Sequence[float], best: str, scoring: str
-) -> Figure:
-    """Horizontal bars of each candidate's mean CV score with its standard deviation."""
-    fig = Figure(figsize=(6.4, 0.45 * len(names) + 1.4), layout="constrained")
-    ax = fig.subplots()
+
+def _paired_bars(
+    ax: Axes,
+    names: Sequence[str],
+    base: Sequence[MeanStd | None],
+    head: Sequence[MeanStd],
+    labels: tuple[str, str],
+) -> None:
+    """Base and head bars per name, each with its own standard deviation as an error bar."""
     y = np.arange(len(names))
-    colors = [BEST if n == best else OTHER for n in names]
-    ax.barh(y, means, xerr=stds, color=colors, capsize=3)
+    base_means = [np.nan if b is None else b[0] for b in base]
+    base_stds = [0.0 if b is None else b[1] for b in base]
+    ax.barh(y - 0.2, base_means, height=0.4, xerr=base_stds, color=BASE, capsize=3, label=labels[0])
+    ax.barh(
+        y + 0.2,
+        [h[0] for h in head],
+        height=0.4,
+        xerr=[h[1] for h in head],
+        color=HEAD,
+        capsize=3,
+        label=labels[1],
+    )
     ax.set_yticks(y, labels=list(names))
     ax.invert_yaxis()
-    low = min(m - s for m, s in zip(means, stds, strict=True))
-    ax.set_xlim(
-        max(0.0, low - 0.05), min(1.0, max(m + s for m, s in zip(means, stds, strict=True)) + 0.02)
-    )
-    ax.set_xlabel(f"cross-validated {scoring} (mean ± std)")
-    ax.set_title(f"Model selection: best is {best}")
-    for i, mean in enumerate(means):
-        ax.annotate(
-            f"{mean:.3f}", (mean, i), xytext=(4, -4), textcoords="offset points", fontsize=8
-        )
-    return fig
 
 
 def cv_compare(
     names: Sequence[str],
-    base: Sequence[float | None],
-    head: Sequence[float],
-    head_std: Sequence[float],
+    base: Sequence[MeanStd | None],
+    head: Sequence[MeanStd],
     scoring: str,
     labels: tuple[str, str],
 ) -> Figure:
-    """Each candidate's CV score, base beside head (a missing base bar means a new candidate)."""
-    fig = Figure(figsize=(6.4, 0.6 * len(names) + 1.4), layout="constrained")
+    """Each candidate's CV score, base beside head (no base bar: a new candidate).
+
+    The axis starts at zero, and a score bounded by one ends there, so a bar's length is
+    the score itself: a difference of 0.01 looks like one.
+    """
+    fig = Figure(figsize=(6.4, 0.6 * len(names) + 1.6), layout="constrained")
     ax = fig.subplots()
-    y = np.arange(len(names))
-    base_values = [np.nan if b is None else b for b in base]
-    ax.barh(y - 0.2, base_values, height=0.4, color=OTHER, label=labels[0])
-    ax.barh(y + 0.2, head, height=0.4, xerr=head_std, color=BEST, capsize=3, label=labels[1])
-    ax.set_yticks(y, labels=list(names))
-    ax.invert_yaxis()
-    low = min(
-        [h - s for h, s in zip(head, head_std, strict=True)]
-        + [b for b in base_values if np.isfinite(b)]
-    )
-    ax.set_xlim(max(0.0, low - 0.02), 1.0)
-    ax.set_xlabel(f"cross-validated {scoring}")
+    _paired_bars(ax, names, base, head, labels)
+    if METRICS[scoring].higher_is_better:
+        ax.set_xlim(0.0, 1.0)
+    else:
+        tops = [m + s for m, s in head] + [b[0] + b[1] for b in base if b is not None]
+        ax.set_xlim(0.0, max(tops) * 1.1 or 1.0)
+    ax.set_xlabel(f"cross-validated {scoring} (mean ± std)")
     ax.set_title("Model selection")
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return fig
+
+
+def importance_compare(
+    features: Sequence[str],
+    base: Sequence[MeanStd | None],
+    head: Sequence[MeanStd],
+    scoring: str,
+    labels: tuple[str, str],
+) -> Figure:
+    """Permutation importance per feature, base beside head, in the PR's order."""
+    fig = Figure(figsize=(6.4, 0.5 * len(features) + 1.6), layout="constrained")
+    ax = fig.subplots()
+    _paired_bars(ax, features, base, head, labels)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_xlabel(f"drop in {scoring} when shuffled (mean ± std)")
+    ax.set_title("Permutation feature importance (test set)")
     fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return fig
 
@@ -85,7 +107,7 @@ def confusion_pair(
 
 
 def _confusion_axes(
-    ax, matrix: np.ndarray, labels: Sequence[str], title: str, vmax: int | None = None
+    ax: Axes, matrix: np.ndarray, labels: Sequence[str], title: str, vmax: int | None = None
 ) -> None:
     ax.imshow(matrix, cmap="Blues", vmin=0, vmax=vmax or max(int(matrix.max(initial=0)), 1))
     ticks = np.arange(len(labels))
@@ -98,22 +120,6 @@ def _confusion_axes(
     for (i, j), count in np.ndenumerate(matrix):
         color = "white" if count > threshold else "black"
         ax.text(j, i, str(int(count)), ha="center", va="center", color=color)
-
-
-def importance(
-    features: Sequence[str], means: Sequence[float], stds: Sequence[float], scoring: str
-) -> Figure:
-    """Permutation importance: how much the score drops when a feature is shuffled."""
-    fig = Figure(figsize=(6.4, 0.4 * len(features) + 1.4), layout="constrained")
-    ax = fig.subplots()
-    y = np.arange(len(features))
-    ax.barh(y, means, xerr=stds, color=BEST, capsize=3)
-    ax.set_yticks(y, labels=list(features))
-    ax.invert_yaxis()
-    ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set_xlabel(f"drop in {scoring} when shuffled (mean ± std)")
-    ax.set_title("Permutation feature importance (test set)")
-    return fig
 
 
 def drift(features: Sequence[str], scores: Sequence[float], threshold: float) -> Figure:

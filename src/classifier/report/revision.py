@@ -6,12 +6,10 @@ the DVC cache or remote). Anything missing becomes None plus a note, never a cra
 the report must explain a broken or empty side, not fail on it.
 """
 
-import io
 import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from dvc.api import DVCFileSystem
@@ -19,20 +17,21 @@ from dvc.exceptions import DvcException
 from pydantic import ValidationError
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.params import PARAMS_FILE, DataContract, Params, Paths, parse_yaml
+from classifier.contracts.git import short_sha
+from classifier.contracts.params import PARAMS_FILE, DataContract, Params, Paths
+from classifier.contracts.yamlfile import parse_yaml
 from classifier.stages.data import parse_raw
 
 
-class Reader:
+class Reader(Protocol):
     """Reads files of one side; `read` returns None when the file does not exist there."""
 
     label: str
 
-    def read(self, path: str | Path) -> bytes | None:
-        raise NotImplementedError
+    def read(self, path: str | Path) -> bytes | None: ...
 
 
-class WorkingTree(Reader):
+class WorkingTree:
     """The files as they are on disk."""
 
     def __init__(self, root: Path, label: str = "working tree"):
@@ -44,7 +43,7 @@ class WorkingTree(Reader):
         return target.read_bytes() if target.is_file() else None
 
 
-class Revision(Reader):
+class Revision:
     """The files at a git revision, DVC-tracked ones included."""
 
     def __init__(self, root: Path, rev: str):
@@ -64,18 +63,6 @@ class Revision(Reader):
         return self.fs.read_bytes(key)
 
 
-def short_sha(root: Path, rev: str = "HEAD") -> str | None:
-    """The abbreviated commit of `rev`, or None outside a git repository."""
-    result = subprocess.run(
-        ["git", "rev-parse", "--short", f"{rev}^{{commit}}"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout.strip() or None
-
-
 @dataclass
 class Side:
     """What one side holds; a None field is explained in `notes`."""
@@ -85,9 +72,10 @@ class Side:
     paths: Paths | None = None
     contract: DataContract | None = None
     metrics: dict[str, Any] | None = None
+    per_class: dict[str, Any] | None = None
     cv: dict[str, Any] | None = None
     importance: list[dict[str, Any]] | None = None
-    confusion: pd.DataFrame | None = None
+    confusion: list[dict[str, Any]] | None = None
     raw: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -99,9 +87,10 @@ def load_side(reader: Reader, fallback: Params) -> Side:
     side.paths = _section(side.params, "paths", Paths) or fallback.paths
     side.contract = _section(side.params, "data", DataContract) or fallback.data
     side.metrics = _read_json(reader, side.paths.metrics)
+    side.per_class = _read_json(reader, side.paths.per_class)
     side.cv = _read_json(reader, side.paths.cv_report)
     side.importance = _read_json(reader, side.paths.importance)
-    side.confusion = _read_confusion(reader, side.paths.confusion)
+    side.confusion = _read_json(reader, side.paths.confusion)
     side.raw = _read_raw(reader, side)
     return side
 
@@ -130,16 +119,6 @@ def _section(params: dict[str, Any] | None, key: str, model: type) -> Any:
 def _read_json(reader: Reader, path: Path) -> Any:
     content = reader.read(path)
     return None if content is None else json.loads(content)
-
-
-def _read_confusion(reader: Reader, path: Path) -> pd.DataFrame | None:
-    """Confusion data: JSON counts, or the CSV of one line per test row an older base has."""
-    content = reader.read(path)
-    if content is None:
-        return None
-    if path.suffix == ".json":
-        return pd.DataFrame(json.loads(content))
-    return pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
 
 
 def _read_raw(reader: Reader, side: Side) -> pd.DataFrame | None:

@@ -2,22 +2,16 @@
 
 from typing import Any
 
-import pandas as pd
-
+from classifier.contracts.labels import label_text
 from classifier.contracts.metrics import METRICS
 from classifier.report.comparison import Comparison
-from classifier.report.datadiff import PSI_MOVED
+from classifier.report.data_section import data
 from classifier.report.gates import passed
-from classifier.report.markdown import MISSING, change, details, image, number, table, value
+from classifier.report.markdown import MISSING, change, details, number, table, value
+from classifier.report.model_sections import confusion, importance, selection
 
 PARAMS_SHOWN = 60
 PER_CLASS = ("precision", "recall", "f1")
-IMAGES = {
-    "confusion": "confusion.png",
-    "selection": "cv_scores.png",
-    "importance": "importance.png",
-    "drift": "drift.png",
-}
 
 
 def verdict(c: Comparison) -> str:
@@ -30,28 +24,40 @@ def verdict(c: Comparison) -> str:
 
 
 def header(c: Comparison) -> str:
-    """Verdict and what was compared with what."""
+    """Verdict, what was compared with what, and first of all a changed data contract."""
     head = f"`{c.head_sha}`" if c.head_sha else "the working tree"
     base = f"`{c.base_rev}`" + (f" (`{c.base_sha}`)" if c.base_sha else "")
-    return f"{verdict(c)}\n\nModel report for {head} against {base}."
+    text = f"{verdict(c)}\n\nModel report for {head} against {base}."
+    if c.contract_change:
+        text += (
+            f"\n\n> ⚠️ **The data contract changed: metrics are not comparable with "
+            f"`{c.base_rev}`** ({c.contract_change}). Limits on drops are skipped; absolute "
+            "limits still apply."
+        )
+    if c.params.data.binary:
+        positive = label_text(c.params.data.positive)
+        text += f"\n\nBinary target `{c.params.data.target}`, positive class `{positive}`."
+    return text
 
 
 def metrics(c: Comparison) -> str:
     """Headline metrics main | PR | change, per-class scores collapsed."""
     base, head = c.base.metrics or {}, c.head.metrics or {}
+    names = [m for m in METRICS if m in head or m in base]
     rows = [
         [
             _metric_name(m),
             number(base.get(m), 6),
             number(head.get(m), 6),
-            change(m, base.get(m), head.get(m)),
+            MISSING if c.contract_change else change(m, base.get(m), head.get(m)),
         ]
-        for m in METRICS
+        for m in names
     ]
     text = "### Metrics (test set)\n\n" + table(
         ["metric", c.base_rev, "PR", "change"], rows, right=(1, 2, 3)
     )
-    per_class = _per_class_rows(base.get("per_class", {}), head.get("per_class", {}))
+    base_classes = {} if c.contract_change else c.base.per_class or {}
+    per_class = _per_class_rows(base_classes, c.head.per_class or {})
     if per_class:
         body = table(["class", "metric", c.base_rev, "PR", "change"], per_class, right=(2, 3, 4))
         text += "\n\n" + details("Per-class scores", body)
@@ -108,140 +114,6 @@ def params(c: Comparison) -> str:
     return text + (f"\n\n…and {hidden} more changed keys." if hidden > 0 else "")
 
 
-def data(c: Comparison) -> str:
-    """Rows added/removed/changed, schema changes, class balance and drift."""
-    if c.data is None:
-        return "### Data\n\nNo data comparison: one side's raw data could not be read (see Notes)."
-    rows = c.data.rows
-    if not (rows.added or rows.removed or rows.changed or c.data.schema):
-        same = f"the same {rows.head} rows and the same schema as `{c.base_rev}`"
-        return f"### Data\n\nUnchanged: {same}."
-    counted = "" if rows.aligned else " (compared as multisets: an edit counts as removed + added)"
-    moved = (
-        f"**{rows.added} added, {rows.removed} removed, {rows.changed} changed**"
-        if rows.added or rows.removed or rows.changed
-        else "no row added, removed or changed"
-    )
-    parts = [
-        "### Data",
-        f"Rows: {rows.base} → {rows.head}, {moved} (by content){counted}.",
-        "Schema: " + ("; ".join(c.data.schema) if c.data.schema else "unchanged") + ".",
-    ]
-    balance = [
-        [label, b, h, f"{h - b:+d}" if h != b else "0"] for label, (b, h) in c.data.classes.items()
-    ]
-    if balance:
-        parts.append(table(["class", c.base_rev, "PR", "change"], balance, right=(1, 2, 3)))
-    top = c.data.drift[: c.params.report.drift_top]
-    if top:
-        drift_rows = [
-            [f"`{d.feature}`", f"{_drift_mark(d.psi)} {d.psi:.3f}", d.base, d.head] for d in top
-        ]
-        parts.append(
-            f"Drift per feature (population stability index; ≥ {PSI_MOVED} moved, ≥ 0.25 major), "
-            f"top {len(top)}:\n\n" + table(["feature", "PSI", c.base_rev, "PR"], drift_rows)
-        )
-        parts.append(image(IMAGES["drift"], "Data drift per feature"))
-    return "\n\n".join(parts)
-
-
-def _drift_mark(score: float) -> str:
-    return "🔴" if score >= 0.25 else "🟠" if score >= PSI_MOVED else "⚪"
-
-
-def confusion_matrix(frame: pd.DataFrame | None, labels: list[str]) -> pd.DataFrame | None:
-    """Counts with actual classes as rows and predicted as columns.
-
-    Reads the `count` layout and the older one-line-per-row layout (an older base).
-    """
-    if frame is None:
-        return None
-    if "count" in frame.columns:
-        counts = frame.astype({"count": int}).pivot_table(
-            index="actual", columns="predicted", values="count", aggfunc="sum"
-        )
-    else:
-        counts = pd.crosstab(frame["actual"], frame["predicted"])
-    return counts.reindex(index=labels, columns=labels, fill_value=0).fillna(0).astype(int)
-
-
-def confusion(c: Comparison, labels: list[str]) -> str:
-    """Both matrices as one image, and a table that reads without it."""
-    base = confusion_matrix(c.base.confusion, labels)
-    head = confusion_matrix(c.head.confusion, labels)
-    if head is None:
-        return "### Confusion matrix\n\nThe PR has no confusion data."
-    rows = []
-    for actual in labels:
-        cells = []
-        for predicted in labels:
-            new = int(head.loc[actual, predicted])
-            old = None if base is None else int(base.loc[actual, predicted])
-            cells.append(str(new) if old in (None, new) else f"{old} → **{new}**")
-        rows.append([f"**{actual}**", *cells])
-    note = "" if base is None else f" Cells read `{c.base_rev} → PR` where they differ."
-    return (
-        "### Confusion matrices (test set)\n\n"
-        + image(IMAGES["confusion"], f"Confusion matrices: {c.base_rev} beside PR")
-        + f"\n\nRows are actual classes, columns predicted.{note}\n\n"
-        + table(["actual \\ predicted", *labels], rows, right=tuple(range(1, len(labels) + 1)))
-    )
-
-
-def selection(c: Comparison) -> str:
-    """CV score per candidate, main beside PR, and the PR's best grid points."""
-    head = c.head.cv
-    if not head:
-        return "### Model selection\n\nThe PR has no cross-validation results."
-    base = c.base.cv or {}
-    old = {r["name"]: r for r in base.get("candidates", [])}
-    scoring = head["scoring"]
-    rows = [
-        [
-            f"**{r['name']}**" if r["name"] == head["best"] else r["name"],
-            number(old.get(r["name"], {}).get("mean"), 4),
-            f"{number(r['mean'], 4)} ± {number(r['std'], 4)}",
-            change(scoring, old.get(r["name"], {}).get("mean"), r["mean"]),
-            value(r["best_params"]),
-        ]
-        for r in head["candidates"]
-    ]
-    current = {r["name"] for r in head["candidates"]}
-    rows += [
-        [f"~~{name}~~", number(r.get("mean"), 4), "removed", MISSING, MISSING]
-        for name, r in old.items()
-        if name not in current
-    ]
-    before = base.get("best")
-    was = f" (was `{before}` on {c.base_rev})" if before not in (None, head["best"]) else ""
-    columns = ["candidate", c.base_rev, "PR (mean ± std)", "change", "best params (PR)"]
-    return (
-        f"### Model selection\n\nBest by {head['cv_folds']}-fold CV {scoring}: "
-        f"**{head['best']}**{was}.\n\n"
-        + table(columns, rows, right=(1, 2, 3))
-        + "\n\n"
-        + image(IMAGES["selection"], "Cross-validated score per candidate")
-    )
-
-
-def importance(c: Comparison) -> str:
-    """Permutation importance per feature, main beside PR."""
-    head = c.head.importance
-    if not head:
-        return "### Feature importance\n\nThe PR has no importance results."
-    old = {r["feature"]: r["mean"] for r in c.base.importance or []}
-    rows = [
-        [f"`{r['feature']}`", number(old.get(r["feature"]), 4), number(r["mean"], 4)] for r in head
-    ]
-    scoring = c.head.cv["scoring"] if c.head.cv else "score"
-    return (
-        f"### Feature importance\n\nDrop in {scoring} when a feature is shuffled (test set).\n\n"
-        + table(["feature", c.base_rev, "PR"], rows, right=(1, 2))
-        + "\n\n"
-        + image(IMAGES["importance"], "Permutation feature importance")
-    )
-
-
 def notes(c: Comparison) -> str:
     """What the reader should know: missing baseline, stale results, unreadable files."""
     items = []
@@ -266,10 +138,9 @@ def notes(c: Comparison) -> str:
 
 
 def _split_differs(c: Comparison) -> bool:
-    rows = c.data.rows if c.data else None
-    data_moved = rows is not None and bool(rows.added or rows.removed or rows.changed)
+    data_moved = c.data is not None and c.data.rows.moved
     split_moved = any(key.startswith("split.") for key, _, _ in c.params_diff)
-    return c.base.metrics is not None and (data_moved or split_moved)
+    return c.base.metrics is not None and not c.contract_change and (data_moved or split_moved)
 
 
 def what_broke(error: str) -> str:
@@ -287,13 +158,12 @@ def render(c: Comparison) -> list[str]:
     if c.pipeline_error:
         parts = [header(c), what_broke(c.pipeline_error), params(c), data(c), notes(c)]
         return [part for part in parts if part]
-    labels = c.params.data.classes
     parts = [
         header(c) + "\n\n" + metrics(c),
         gate(c),
         params(c),
         data(c),
-        confusion(c, labels),
+        confusion(c),
         selection(c),
         importance(c),
         notes(c),

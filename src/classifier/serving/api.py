@@ -3,8 +3,9 @@
 Everything here is derived from the feature schema stored with the model (see
 classifier.bento): numbers are numbers, categoricals are limited to the categories
 seen in training, and null is accepted only for features the contract lets be
-missing. The bento ships this module and service.py only, so it imports no
-pipeline code (no DVC, pandera, matplotlib).
+missing. The bento ships the serving package and the two standard-library contracts
+it imports (keys, labels), so it holds no pipeline code (no DVC, pandera, scikit-learn
+training code).
 """
 
 import json
@@ -15,6 +16,9 @@ from typing import Annotated, Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from classifier.contracts.keys import dotted
+from classifier.contracts.labels import Label, label_text
 
 T = TypeVar("T")
 
@@ -29,23 +33,36 @@ def field_name(column: str) -> str:
     return f"f_{name}" if not name or name[0].isdigit() or name.startswith("_") else name
 
 
+def field_names(schema: dict[str, Any]) -> dict[str, str]:
+    """Column -> field name, unique even when two columns differ only in punctuation."""
+    names: dict[str, str] = {}
+    for column in [*schema["numeric"], *schema["categorical"]]:
+        name = field_name(column)
+        while name in names.values():
+            name += "_"
+        names[column] = name
+    return names
+
+
 def row_model(schema: dict[str, Any]) -> type[BaseModel]:
     """One request row: every feature required, typed from the schema, unknown keys refused."""
     nullable = set(schema["nullable"])
+    names = field_names(schema)
     fields: dict[str, Any] = {}
     for column, (low, high) in schema["numeric"].items():
         kind: Any = Annotated[float, Field(allow_inf_nan=False, ge=low, le=high)]
         kind = kind | None if column in nullable else kind
-        fields[field_name(column)] = (kind, Field(alias=column, description="number"))
+        fields[names[column]] = (kind, Field(alias=column, description="number"))
     for column, categories in schema["categorical"].items():
+        # Categories stored as integer codes in the data are JSON numbers in requests.
         kind = Literal[tuple(categories)]
         kind = kind | None if column in nullable else kind
-        fields[field_name(column)] = (kind, Field(alias=column, description="category"))
+        fields[names[column]] = (kind, Field(alias=column, description="category"))
     config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
     return create_model("Row", __config__=config, **fields)
 
 
-def prediction_model(classes: list[str]) -> type[BaseModel]:
+def prediction_model(classes: list[Label]) -> type[BaseModel]:
     """One answer: the label and a probability per class."""
     return create_model(
         "Prediction",
@@ -57,41 +74,46 @@ def prediction_model(classes: list[str]) -> type[BaseModel]:
 def rows_frame(rows: list[BaseModel], schema: dict[str, Any]) -> pd.DataFrame:
     """Requests as the model's input table: contract column order, missing values as NaN."""
     numeric, categorical = list(schema["numeric"]), list(schema["categorical"])
+    names = field_names(schema)
     columns: dict[str, Any] = {}
     for column in numeric:
-        name = field_name(column)
-        values = [getattr(row, name) for row in rows]
+        values = [getattr(row, names[column]) for row in rows]
         columns[column] = np.array([np.nan if v is None else v for v in values], dtype="float64")
     for column in categorical:
-        name = field_name(column)
-        # The imputer treats NaN, not None, as missing in object columns.
-        values = [getattr(row, name) for row in rows]
-        columns[column] = np.array([np.nan if v is None else v for v in values], dtype=object)
+        # The model saw the file's text (integer codes included); the imputer treats NaN,
+        # not None, as missing in object columns.
+        values = [getattr(row, names[column]) for row in rows]
+        columns[column] = np.array([np.nan if v is None else str(v) for v in values], dtype=object)
     return pd.DataFrame(columns, columns=[*numeric, *categorical])
 
 
+def request_rows(frame: pd.DataFrame, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Table rows as request rows (the inverse of `rows_frame`): null for missing, codes as ints."""
+    rows = frame[[*schema["numeric"], *schema["categorical"]]].astype(object)
+    rows = rows.where(rows.notna(), None)
+    for column, categories in schema["categorical"].items():
+        if categories and isinstance(categories[0], int):
+            rows[column] = [None if v is None else int(v) for v in rows[column]]
+    return rows.to_dict(orient="records")
+
+
 def predict(
-    model: Any, frame: pd.DataFrame, classes: list[str], make: Callable[..., T] = dict
+    model: Any, frame: pd.DataFrame, classes: list[Label], make: Callable[..., T] = dict
 ) -> list[T]:
     """Label and per-class probabilities for each row, as `model.predict` would label it.
 
-    `make(label=..., probabilities=...)` builds each answer (a dict by default).
+    `make(label=..., probabilities=...)` builds each answer (a dict by default); labels
+    keep their kind (a JSON number for integer classes), probabilities are keyed by text.
     """
     proba = model.predict_proba(frame)
     labels = model.classes_[np.argmax(proba, axis=1)].tolist()  # the model's order breaks ties
-    ordered = proba[:, [list(model.classes_).index(c) for c in classes]].tolist()
+    order = list(model.classes_)
+    ordered = proba[:, [order.index(c) for c in classes]].tolist()
+    keys = [label_text(c) for c in classes]
     return [
-        make(label=str(label), probabilities=dict(zip(classes, p, strict=True)))
+        make(label=label, probabilities=dict(zip(keys, p, strict=True)))
         for label, p in zip(labels, ordered, strict=True)
     ]
-
-
-def field_path(loc: list[Any]) -> str:
-    """['rows', 0, 'island'] -> 'rows[0].island'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "body"
 
 
 def readable_error(body: dict[str, Any]) -> dict[str, str]:
@@ -104,6 +126,8 @@ def readable_error(body: dict[str, Any]) -> dict[str, str]:
     errors = body.get("detail")
     if not isinstance(errors, list):
         return body
-    problems = [f"{field_path(e.get('loc', []))}: {e.get('msg', 'invalid')}" for e in errors[:5]]
+    problems = [
+        f"{dotted(e.get('loc', [])) or 'body'}: {e.get('msg', 'invalid')}" for e in errors[:5]
+    ]
     more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
     return {"error": "; ".join(problems) + more, "detail": json.dumps(errors, default=str)}

@@ -9,6 +9,7 @@ for the steps that follow (serve, smoke test, containerize).
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,12 +22,15 @@ from sklearn.pipeline import Pipeline
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.files import read_json, write_json
-from classifier.contracts.params import PARAMS_FILE, DataContract, Params, load_params, read_yaml
+from classifier.contracts.git import commit_sha
+from classifier.contracts.params import PARAMS_FILE, DataContract, Params, load_params
+from classifier.contracts.yamlfile import read_yaml
 from classifier.serving import api as serving
 
 log = logging.getLogger(__name__)
 
 BENTOFILE = Path("bentofile.yaml")
+INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 BUILD_CONTEXT = Path("src")
 BUILD_INFO = Path("build/bento.json")
 REQUIREMENTS = Path("build/bento-requirements.txt")  # `uv export --only-group serve`
@@ -47,13 +51,23 @@ def numeric_ranges(train: pd.DataFrame, columns: list[str]) -> dict[str, list[fl
     return ranges
 
 
+def as_codes(categories: list[str]) -> list[str] | list[int]:
+    """Categories that are all integers as written (`1`, `-2`, not `01` or `1.0`) as ints.
+
+    A column of integer codes is sent as JSON numbers: `"grade": 2`, not `"grade": "2"`.
+    """
+    if all(INTEGER.fullmatch(value) for value in categories):
+        return sorted(int(value) for value in categories)
+    return categories
+
+
 def feature_schema(model: Pipeline, contract: DataContract, train: pd.DataFrame) -> dict[str, Any]:
     """The inputs the service accepts: numbers in range, categoricals seen in training."""
-    categories: dict[str, list[str]] = {}
+    categories: dict[str, list[str] | list[int]] = {}
     if contract.categorical:
         encoder = model.named_steps["preprocess"].named_transformers_["categorical"]["onehot"]
         for column, seen in zip(contract.categorical, encoder.categories_, strict=True):
-            categories[column] = [str(value) for value in seen]
+            categories[column] = as_codes([str(value) for value in seen])
     return {
         "target": contract.target,
         "classes": list(contract.classes),
@@ -61,17 +75,6 @@ def feature_schema(model: Pipeline, contract: DataContract, train: pd.DataFrame)
         "categorical": categories,
         "nullable": list(contract.nullable),
     }
-
-
-def git_sha() -> str:
-    """The commit the model was built from, marked when tracked files differ from it."""
-
-    def git(*args: str) -> str:
-        result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-        return result.stdout.strip()
-
-    sha = git("rev-parse", "HEAD") or "unknown"
-    return f"{sha}-dirty" if git("status", "--porcelain", "--untracked-files=no") else sha
 
 
 def model_metadata(model: Pipeline, params: Params, raw_params: dict, sha: str) -> dict[str, Any]:
@@ -100,7 +103,7 @@ def save_model(params: Params) -> bentoml.Model:
     if not path.is_file():
         raise UserError(f"{path} not found; run `make run` (or `dvc pull`) before `make bento`")
     model = joblib.load(path)
-    sha = git_sha()
+    sha = commit_sha()
     metadata = model_metadata(model, params, read_yaml(PARAMS_FILE), sha)
     labels = {"git_sha": sha[:12], "model_class": metadata["model_class"]}
     with bentoml.models.create(serving.MODEL_NAME, labels=labels, metadata=metadata) as stored:

@@ -19,6 +19,7 @@ from _bentoml_sdk.io_models import IORootModel
 from fastapi import FastAPI
 from pydantic import BaseModel, Field, TypeAdapter
 
+from classifier.contracts.labels import Label
 from classifier.serving import api as serving
 
 MODEL = bentoml.models.BentoModel(f"{serving.MODEL_NAME}:latest")
@@ -35,7 +36,7 @@ def _stored_model() -> Any:
 
 STORED = _stored_model()
 SCHEMA: dict[str, Any] = STORED.info.metadata["features"]
-CLASSES: list[str] = SCHEMA["classes"]
+CLASSES: list[Label] = SCHEMA["classes"]
 Row = serving.row_model(SCHEMA)
 Prediction = serving.prediction_model(CLASSES)
 Rows = Annotated[list[Row], Field(min_length=1, max_length=serving.MAX_ROWS)]
@@ -64,7 +65,7 @@ class Metadata(BaseModel):
     git_sha: str
     created: str
     metrics: dict[str, Any]
-    classes: list[str]
+    classes: list[Label]
     features: dict[str, Any]
 
 

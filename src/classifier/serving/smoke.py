@@ -24,9 +24,11 @@ import numpy as np
 import pandas as pd
 
 from classifier.contracts.errors import UserError
+from classifier.contracts.git import commit_sha
+from classifier.contracts.labels import label_text
 from classifier.contracts.params import load_params
+from classifier.serving.api import request_rows
 from classifier.serving.bento import built_tag
-from classifier.serving.bento import git_sha as current_sha
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +108,6 @@ def post_json(url: str, payload: Any) -> Any:
         return json.loads(response.read())
 
 
-def request_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Table rows as request rows: missing values become null."""
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-
-
 def mismatches(answers: list[dict[str, Any]], model: Any, frame: pd.DataFrame) -> list[str]:
     """Where the service disagrees with the model file (rounding of 1e-12 allowed)."""
     problems = []
@@ -119,7 +116,7 @@ def mismatches(answers: list[dict[str, Any]], model: Any, frame: pd.DataFrame) -
     for i, answer in enumerate(answers):
         if answer["label"] != expected[i]:
             problems.append(f"row {i}: label {answer['label']!r}, model says {expected[i]!r}")
-        served = np.array([answer["probabilities"][str(c)] for c in model.classes_])
+        served = np.array([answer["probabilities"][label_text(c)] for c in model.classes_])
         if not np.allclose(served, proba[i], rtol=1e-12, atol=1e-15):
             problems.append(f"row {i}: probabilities differ from the model's")
     if len(answers) != len(frame):
@@ -131,13 +128,15 @@ def check(url: str, model_path: Path, test_path: Path, target: str) -> str:
     """Everything the smoke test asserts; raises UserError naming what disagrees."""
     model = joblib.load(model_path)
     frame = pd.read_parquet(test_path).drop(columns=[target])
-    problems = mismatches(post_json(f"{url}/predict", {"rows": request_rows(frame)}), model, frame)
+    with urllib.request.urlopen(f"{url}/metadata", timeout=10) as response:  # noqa: S310 - our URL
+        metadata = json.loads(response.read())
+    rows = request_rows(frame, metadata["features"])
+    problems = mismatches(post_json(f"{url}/predict", {"rows": rows}), model, frame)
     if problems:
         raise UserError("the service disagrees with the model file: " + "; ".join(problems[:5]))
-    with urllib.request.urlopen(f"{url}/metadata", timeout=10) as response:  # noqa: S310 - our URL
-        served_sha = json.loads(response.read())["git_sha"]
-    if served_sha != current_sha():
-        raise UserError(f"/metadata names commit {served_sha}, but this is {current_sha()}")
+    served_sha = metadata["git_sha"]
+    if served_sha != commit_sha():
+        raise UserError(f"/metadata names commit {served_sha}, but this is {commit_sha()}")
     return (
         f"{len(frame)} test rows answered as the model file answers them; commit {served_sha[:12]}"
     )

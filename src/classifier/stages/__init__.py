@@ -1,0 +1,1 @@
+"""The DVC pipeline: each stage a short `main` around pure functions."""

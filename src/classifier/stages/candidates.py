@@ -21,6 +21,8 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
+from classifier.contracts.keys import dotted
+
 # Fixed settings a grid does not need to repeat: enough iterations to converge and
 # the seed wherever there is randomness. Grids in params.yaml name these estimators' parameters.
 MODELS: dict[str, Callable[[int], BaseEstimator]] = {
@@ -56,6 +58,19 @@ def make_model(name: str, seed: int, settings: dict[str, Any] | None = None) -> 
 def grid_prefix(name: str) -> str:
     """How GridSearchCV addresses a candidate's own parameters inside the pipeline."""
     return f"{MODEL_STEP}__estimator__" if name in CALIBRATED else f"{MODEL_STEP}__"
+
+
+def candidate_problems(candidates: dict[str, dict[str, list[Any]]]) -> list[str]:
+    """Why train.candidates cannot be searched, one "'key': problem" each; empty when fine."""
+    if not candidates:
+        return [
+            f"'train.candidates': list at least one model; allowed: {', '.join(sorted(MODELS))}"
+        ]
+    return [
+        f"'{dotted(('train', 'candidates', *loc))}': {message}"
+        for name, grid in candidates.items()
+        for loc, message in grid_problems(name, grid)
+    ]
 
 
 def grid_problems(name: str, grid: dict[str, list[Any]]) -> list[tuple[tuple[str, ...], str]]:

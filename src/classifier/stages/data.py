@@ -9,7 +9,9 @@ import pandas as pd
 import pandera.pandas as pa
 from sklearn.model_selection import train_test_split
 
+from classifier.contracts.dvc_output import not_pulled
 from classifier.contracts.errors import UserError
+from classifier.contracts.labels import label_text, parse_label
 from classifier.contracts.params import DataContract, Split
 from classifier.contracts.schema import MAX_EXAMPLES, contract_schema, line_of, schema_problems
 
@@ -25,10 +27,7 @@ def load_raw(path: Path, contract: DataContract) -> pd.DataFrame:
             (p for p in (Path(f"{path}.dvc"), Path(f"{path.parent}.dvc")) if p.exists()), None
         )
         if pointer:
-            raise UserError(
-                f"{path}: tracked by DVC ({pointer}) but not in the workspace; run `dvc pull` "
-                "(in CI: the remote's credentials are missing, as on pull requests from forks)"
-            ) from None
+            raise UserError(not_pulled(str(path), str(pointer))) from None
         raise UserError(f"{path}: file not found (params.yaml paths.raw_data)") from None
     except IsADirectoryError:
         raise UserError(f"{path}: is a directory, expected a CSV file") from None
@@ -41,6 +40,8 @@ def parse_raw(raw: bytes, name: str, contract: DataContract) -> pd.DataFrame:
     _check_header(name, text, contract)
     frame = _parse(name, text, contract)
     problems = _header_repeats(frame)
+    if not problems and contract.target in frame.columns:
+        frame, problems = read_target(frame, contract)
     if not problems:
         try:
             frame = contract_schema(contract).validate(frame, lazy=True)
@@ -49,7 +50,33 @@ def parse_raw(raw: bytes, name: str, contract: DataContract) -> pd.DataFrame:
     problems = problems or content_problems(frame, contract)
     if problems:
         raise UserError(f"{name}: " + "; ".join(problems))
-    return frame[[contract.target, *contract.features]]
+    frame = frame[[contract.target, *contract.features]]
+    kind = contract.label_kind
+    if kind is not str:  # no missing label is left: the plain dtype of the labels
+        frame = frame.astype({contract.target: "int64" if kind is int else "bool"})
+    return frame
+
+
+def read_target(frame: pd.DataFrame, contract: DataContract) -> tuple[pd.DataFrame, list[str]]:
+    """The target column read as the kind of data.classes; cells that cannot be one, named."""
+    kind = contract.label_kind
+    if kind is str:
+        return frame, []
+    column = frame[contract.target]
+    present = column.notna()
+    labels = column[present].map(lambda cell: parse_label(cell, kind))
+    bad = labels[labels.isna()]
+    if not bad.empty:
+        where = ", ".join(
+            f"{column[i]!r} at line {line_of(i)}" for i in bad.index[:MAX_EXAMPLES]
+        ) + (f" (+{len(bad) - MAX_EXAMPLES} more)" if len(bad) > MAX_EXAMPLES else "")
+        noun = "integers" if kind is int else "true or false"
+        return frame, [
+            f"column '{contract.target}' must hold class labels like data.classes ({noun}): {where}"
+        ]
+    typed = pd.Series(pd.NA, index=frame.index, dtype="Int64" if kind is int else "boolean")
+    typed[present] = labels.to_numpy()
+    return frame.assign(**{contract.target: typed}), []
 
 
 def drop_duplicates(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
@@ -121,15 +148,16 @@ def content_problems(frame: pd.DataFrame, contract: DataContract) -> list[str]:
         if frame[name].isna().all()
     ]
     present = set(frame[contract.target].unique())
+    listed = ", ".join(label_text(c) for c in contract.classes)
     if len(present) == 1:
         problems.append(
-            f"column '{contract.target}' holds only the class '{present.pop()}'; "
-            f"a classifier needs at least two of data.classes ({', '.join(contract.classes)})"
+            f"column '{contract.target}' holds only the class '{label_text(present.pop())}'; "
+            f"a classifier needs at least two of data.classes ({listed})"
         )
     else:
-        absent = [c for c in contract.classes if c not in present]
+        absent = [f"'{label_text(c)}'" for c in contract.classes if c not in present]
         if absent:
-            problems.append(f"class {', '.join(map(repr, absent))} of data.classes has no rows")
+            problems.append(f"class {', '.join(absent)} of data.classes has no rows")
     if not contract.drop_duplicates:
         problems.extend(_duplicate_problem(frame, contract))
     return problems
@@ -160,7 +188,7 @@ def split(
     small = counts[counts < 2]
     if not small.empty:
         raise UserError(
-            f"class {', '.join(map(repr, small.index))} has only one row; "
+            f"class {', '.join(repr(label_text(c)) for c in small.index)} has only one row; "
             "a stratified split needs at least two rows of every class"
         )
     n_test = int(-(-params.test_size * len(frame) // 1))
@@ -175,6 +203,16 @@ def split(
         stratify=frame[contract.target],
         random_state=params.seed,
     )
+    # Stratification can still leave a class of very few rows out of one side.
+    short = [c for c in counts.index if not (train[contract.target] == c).any()] + [
+        c for c in counts.index if not (test[contract.target] == c).any()
+    ]
+    if short:
+        raise UserError(
+            f"class {', '.join(repr(label_text(c)) for c in short)} has too few rows to appear "
+            f"in both the training and the test split (split.test_size: {params.test_size}); "
+            "add rows of it"
+        )
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
@@ -183,7 +221,7 @@ def cv_problems(y: pd.Series, folds: int) -> list[str]:
     counts = y.value_counts()
     small = counts[counts < folds]
     return [
-        f"class '{label}' has {count} training rows but train.cv_folds is {folds}; "
+        f"class '{label_text(label)}' has {count} training rows but train.cv_folds is {folds}; "
         "lower cv_folds or add rows of that class"
         for label, count in small.items()
     ]
@@ -202,7 +240,7 @@ def summarize(
     return {
         "rows": rows,
         "classes": {
-            label: {
+            label_text(label): {
                 "train": int((train[contract.target] == label).sum()),
                 "test": int((test[contract.target] == label).sum()),
             }
@@ -210,10 +248,3 @@ def summarize(
         },
         "missing": {name: int(raw[name].isna().sum()) for name in contract.features},
     }
-
-
-def features_and_target(
-    frame: pd.DataFrame, contract: DataContract
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Split a prepared table into model inputs (contract order) and the target."""
-    return frame[contract.features], frame[contract.target]

@@ -1,4 +1,4 @@
-"""Stage `evaluate`: test-set metrics, confusion matrix and permutation importance."""
+"""Stage `evaluate`: test-set metrics, per-class scores, confusion counts, feature importance."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -10,34 +10,34 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import confusion_matrix
 from sklearn.pipeline import Pipeline
 
-from classifier.contracts.files import save_figure, write_json
-from classifier.contracts.metrics import METRICS, compute_metrics
+from classifier.contracts.files import write_json
+from classifier.contracts.labels import Label
 from classifier.contracts.params import Params, load_params
-from classifier.report import plots
-from classifier.stages.data import features_and_target
+from classifier.stages.scoring import compute_metrics, per_class, scorer
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """Everything evaluate writes, computed before anything is written."""
 
-    metrics: dict[str, Any]
-    actual: list[str]
-    predicted: list[str]
+    metrics: dict[str, float]
+    per_class: dict[str, dict[str, Any]]
+    confusion: list[dict[str, Any]]
     importance: list[dict[str, Any]]
 
 
 def evaluate(model: Pipeline, test: pd.DataFrame, params: Params) -> Evaluation:
     """Score the model on the held-out split."""
-    X, y = features_and_target(test, params.data)
-    classes = params.data.classes
-    proba = model.predict_proba(X)
-    proba = proba[:, [list(model.classes_).index(c) for c in classes]]
+    X, y = params.data.features_and_target(test)
+    y_true = y.to_numpy()
     predicted = model.predict(X)
+    proba = model.predict_proba(X)  # columns in model.classes_ order, as the metrics expect
+    classes = list(params.data.classes)
+    matrix = confusion_matrix(y_true, predicted, labels=classes)
     return Evaluation(
-        metrics=compute_metrics(y.to_numpy(), predicted, proba, classes),
-        actual=y.astype(str).tolist(),
-        predicted=[str(p) for p in predicted],
+        metrics=compute_metrics(y_true, predicted, proba, model.classes_.tolist(), params.data),
+        per_class=per_class(y_true, predicted, params.data),
+        confusion=confusion_counts(matrix, classes),
         importance=importance(model, X, y, params),
     )
 
@@ -52,7 +52,7 @@ def importance(
         model,
         X,
         y,
-        scoring=METRICS[params.train.scoring].scorer,
+        scoring=scorer(params.train.scoring, params.data),
         n_repeats=params.evaluate.importance_repeats,
         random_state=params.evaluate.seed,
         max_samples=sample,
@@ -66,7 +66,7 @@ def importance(
     return sorted(rows, key=lambda r: (-round(r["mean"], 9), r["feature"]))
 
 
-def confusion_counts(matrix: np.ndarray, classes: list[str]) -> list[dict[str, Any]]:
+def confusion_counts(matrix: np.ndarray, classes: list[Label]) -> list[dict[str, Any]]:
     """Counts per (actual, predicted) pair, every pair listed: k² entries whatever the data size.
 
     Committed to git, so it must not grow with the test set; .dvc/plots/confusion_counts.json
@@ -80,21 +80,11 @@ def confusion_counts(matrix: np.ndarray, classes: list[str]) -> list[dict[str, A
 
 
 def main(argv: list[str]) -> None:
-    """Read the model and test split; write metrics, confusion data, importances, charts."""
+    """Read the model and test split; write metrics, per-class scores, confusion, importances."""
     params = load_params()
     model = joblib.load(params.paths.model)
     result = evaluate(model, pd.read_parquet(params.paths.test_data), params)
-    classes = params.data.classes
-    matrix = confusion_matrix(result.actual, result.predicted, labels=classes)
-    confusion_fig = plots.confusion(matrix, classes, "Confusion matrix (test set)")
-    importance_fig = plots.importance(
-        [r["feature"] for r in result.importance],
-        [r["mean"] for r in result.importance],
-        [r["std"] for r in result.importance],
-        params.train.scoring,
-    )
     write_json(params.paths.metrics, result.metrics)
-    write_json(params.paths.confusion, confusion_counts(matrix, classes))
+    write_json(params.paths.per_class, result.per_class)
+    write_json(params.paths.confusion, result.confusion)
     write_json(params.paths.importance, result.importance)
-    save_figure(params.paths.confusion_plot, confusion_fig)
-    save_figure(params.paths.importance_plot, importance_fig)

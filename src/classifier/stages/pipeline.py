@@ -1,72 +1,71 @@
-"""`make check` and `make run`: validate every input first, then `dvc repro`.
+"""`make check` and `make run`: validate without running, or `dvc repro` with quiet output.
 
-DVC deletes a stage's outputs before running it, so a stage that fails on bad input
-would leave the previous results gone. Checking params and data before DVC starts
-means a mistake stops the run with nothing touched.
+The validation itself is the pipeline's first stage (classifier.stages.prepare), so
+bare `dvc repro` and `dvc exp run` are as safe as `make run`; `make check` runs the
+same checks without DVC and writes nothing.
 """
 
 import logging
 import subprocess
 import sys
+import threading
+from collections.abc import Iterable
+from typing import IO
 
+from classifier.contracts.dvc_output import failure_reason
 from classifier.contracts.errors import UserError
-from classifier.contracts.params import Params, load_params
-from classifier.stages.data import cv_problems
-from classifier.stages.prepare import prepare
+from classifier.contracts.params import load_params
+from classifier.stages.prepare import describe, prepare
 
 log = logging.getLogger(__name__)
 
+# DVC's lines that say nothing a `make run` user acts on: the command echo, lock-file
+# bookkeeping, and the push hint (`make push` is the verb, and only with a remote).
+QUIET = ("> ", "Generating lock file", "Updating lock file", "Use `dvc push`")
 
-def preflight(params: Params) -> str:
-    """Everything a stage would reject, checked up front; returns a one-line summary."""
-    train, test, _ = prepare(params)
-    problems = cv_problems(train[params.data.target], params.train.cv_folds)
-    if problems:
-        raise UserError(f"{params.paths.raw_data}: " + "; ".join(problems))
-    return (
-        f"params.yaml and {params.paths.raw_data} are valid: {len(train)} training and "
-        f"{len(test)} test rows, {len(params.data.classes)} classes, "
-        f"{len(params.train.candidates)} candidates"
+
+def check() -> str:
+    """`make check`: every check of the prepare stage, nothing written; a one-line summary."""
+    params = load_params()
+    return describe(params, prepare(params))
+
+
+def shown(line: str) -> bool:
+    """Whether a line of `dvc repro`'s standard output is worth printing."""
+    return bool(line.strip()) and not line.startswith(QUIET)
+
+
+def _relay(stream: IO[str], out: IO[str], keep: list[str], errors: bool) -> None:
+    """Copy lines as they come; error lines are kept for the one-line reason, not printed."""
+    for line in stream:
+        if errors and line.startswith(("error: ", "ERROR: ")):
+            keep.append(line)
+        elif errors or shown(line):
+            out.write(line)
+            out.flush()
+
+
+def reproduce(dvc_args: Iterable[str] = ()) -> None:
+    """Run `dvc repro` with its progress shown; a failure raises its one-line reason."""
+    process = subprocess.Popen(
+        ["dvc", "repro", *dvc_args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-
-
-def reproduce(dvc_args: list[str]) -> None:
-    """Run `dvc repro`, its output shown as it comes; a failure raises its one-line reason."""
-    process = subprocess.Popen(["dvc", "repro", *dvc_args], stderr=subprocess.PIPE, text=True)
-    lines = []
-    for line in process.stderr or []:
-        sys.stderr.write(line)
-        lines.append(line)
+    errors: list[str] = []
+    relays = [
+        threading.Thread(target=_relay, args=(process.stdout, sys.stdout, [], False)),
+        threading.Thread(target=_relay, args=(process.stderr, sys.stderr, errors, True)),
+    ]
+    for relay in relays:
+        relay.start()
+    for relay in relays:
+        relay.join()
     if process.wait() != 0:
-        raise UserError(failure_reason(lines, process.returncode))
-
-
-LOCKED = ("is being blocked by", "Unable to acquire lock")
-
-
-def failure_reason(stderr: list[str], status: int) -> str:
-    """A stage's own `error:` line if it printed one, else DVC's last ERROR line."""
-    ours = [line.removeprefix("error: ").strip() for line in stderr if line.startswith("error: ")]
-    if ours:
-        return ours[-1]
-    theirs = [line.removeprefix("ERROR: ").strip() for line in stderr if line.startswith("ERROR: ")]
-    if any(marker in line for line in theirs for marker in LOCKED):
-        return (
-            "another DVC command is running in this repository and holds the outputs "
-            "(nothing was changed); run again when it has finished"
-        )
-    return theirs[-1] if theirs else f"dvc repro exited with status {status}"
-
-
-def run_pipeline(dvc_args: list[str] = ()) -> None:
-    """`make run`: preflight, then `dvc repro`; a UserError says what to fix."""
-    log.info("%s", preflight(load_params()))
-    reproduce(list(dvc_args))
+        raise UserError(failure_reason(errors, process.returncode))
 
 
 def main(argv: list[str]) -> None:
-    """`classifier check`: validate only. `classifier run [DVC ARGS]`: validate, then repro."""
+    """`classifier check`: validate only. `classifier run [DVC ARGS]`: `dvc repro`."""
     if argv[0] == "check":
-        log.info("%s", preflight(load_params()))
+        log.info("%s", check())
     else:
-        run_pipeline(argv[1:])
+        reproduce(argv[1:])

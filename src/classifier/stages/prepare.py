@@ -1,25 +1,72 @@
-"""Stage `prepare`: validate the raw table against the data contract, split it, summarise it."""
+"""Stage `prepare`: the pipeline's validation stage, then the seeded, stratified split.
 
+DVC deletes a stage's outputs before it runs the stage. So the first stage checks
+everything the later ones would refuse — every section of params.yaml they read, each
+candidate's grid against its scikit-learn model, the raw data against the contract,
+and whether both splits and every cross-validation fold can hold each class — before
+it writes anything, and its own outputs live only in the DVC cache. Whichever command
+runs the pipeline (`make run`, `dvc repro`, `dvc exp run`), a mistake stops it here
+with one line, and the committed results (dvc.lock, reports/) stay as they were.
+"""
+
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from classifier.contracts.errors import UserError
 from classifier.contracts.files import write_json, write_parquet
-from classifier.contracts.params import Params, load_params
-from classifier.stages.data import drop_duplicates, load_raw, split, summarize
+from classifier.contracts.labels import label_text
+from classifier.contracts.params import PARAMS_FILE, Params, load_params
+from classifier.stages.candidates import candidate_problems
+from classifier.stages.data import cv_problems, drop_duplicates, load_raw, split, summarize
+
+log = logging.getLogger(__name__)
 
 
-def prepare(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Validated, deduplicated (if allowed) and split data, plus its summary; writes nothing."""
+@dataclass(frozen=True)
+class Prepared:
+    """The validated split and its summary: everything prepare writes, nothing written yet."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def prepare(params: Params) -> Prepared:
+    """Validate params and data, deduplicate (if allowed), split; a UserError says what to fix."""
+    problems = candidate_problems(params.train.candidates)
+    if problems:
+        raise UserError(f"{PARAMS_FILE}: " + "; ".join(problems))
     raw = load_raw(params.paths.raw_data, params.data)
     train, test = split(drop_duplicates(raw, params.data), params.data, params.split)
-    return train, test, summarize(raw, train, test, params.data)
+    problems = cv_problems(train[params.data.target], params.train.cv_folds)
+    if problems:
+        raise UserError(f"{params.paths.raw_data}: " + "; ".join(problems))
+    return Prepared(train, test, summarize(raw, train, test, params.data))
+
+
+def describe(params: Params, prepared: Prepared) -> str:
+    """One line saying what was validated and what the run will do."""
+    contract = params.data
+    target = (
+        f"binary target, positive class '{label_text(contract.positive)}'"
+        if contract.binary
+        else f"{len(contract.classes)} classes"
+    )
+    return (
+        f"params.yaml and {params.paths.raw_data} are valid: {len(prepared.train)} training "
+        f"and {len(prepared.test)} test rows, {target}, "
+        f"{len(params.train.candidates)} candidates"
+    )
 
 
 def main(argv: list[str]) -> None:
-    """Read params and the raw CSV; write the train/test Parquet files and reports/data.json."""
+    """Validate; then write the train/test Parquet files and the data summary."""
     params = load_params()
-    train, test, summary = prepare(params)
-    write_parquet(params.paths.train_data, train)
-    write_parquet(params.paths.test_data, test)
-    write_json(params.paths.data_report, summary)
+    prepared = prepare(params)
+    log.info("%s", describe(params, prepared))
+    write_parquet(params.paths.train_data, prepared.train)
+    write_parquet(params.paths.test_data, prepared.test)
+    write_json(params.paths.data_report, prepared.summary)

@@ -9,12 +9,11 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import save_figure, write_json, write_model
+from classifier.contracts.files import write_json, write_model
 from classifier.contracts.metrics import METRICS
 from classifier.contracts.params import Params, load_params
-from classifier.report import plots
 from classifier.stages.candidates import build_pipeline, grid_prefix, make_model
-from classifier.stages.data import cv_problems, features_and_target
+from classifier.stages.scoring import scorer
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def search(
     searcher = GridSearchCV(
         pipeline,
         {f"{prefix}{key}": values for key, values in grid.items()},
-        scoring=METRICS[params.train.scoring].scorer,
+        scoring=scorer(params.train.scoring, params.data),
         cv=cv,
         n_jobs=params.compute.n_jobs,
         refit=False,
@@ -116,12 +115,9 @@ def cv_report(
 
 
 def main(argv: list[str]) -> None:
-    """Read the training split; write the best model, reports/cv.json and the CV chart."""
+    """Read the training split; write the best model and reports/cv.json."""
     params = load_params()
-    X, y = features_and_target(pd.read_parquet(params.paths.train_data), params.data)
-    problems = cv_problems(y, params.train.cv_folds)
-    if problems:
-        raise UserError(f"{params.paths.train_data}: " + "; ".join(problems))
+    X, y = params.data.features_and_target(pd.read_parquet(params.paths.train_data))
     results = []
     for name, grid in params.train.candidates.items():
         found = search(name, grid, X, y, params)
@@ -138,13 +134,5 @@ def main(argv: list[str]) -> None:
     best = pick_best(results, params.train.scoring)
     model = refit(best, X, y, params)
     log.info("best: %s %s", best.name, best.best_params)
-    figure = plots.cv_scores(
-        [r.name for r in results],
-        [r.mean for r in results],
-        [r.std for r in results],
-        best.name,
-        params.train.scoring,
-    )
     write_model(params.paths.model, model)
     write_json(params.paths.cv_report, cv_report(results, best, params))
-    save_figure(params.paths.cv_plot, figure)

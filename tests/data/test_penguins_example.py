@@ -1,10 +1,22 @@
-"""Expectations on the bundled Palmer penguins table (edit these when you swap the dataset).
+"""An example of domain checks: what a biologist expects of the bundled Palmer penguins.
 
-Schema checks live in the pipeline; these catch data that is valid but wrong:
-implausible measurements, a species on an island it does not live on, a skewed file.
+They run only while params.yaml points at the bundled table; write your own dataset's
+expectations the same way (plausible ranges, known relationships, rare classes).
 """
 
 import pytest
+from testkit.repo import ROOT
+
+from classifier.contracts.params import load_params
+from classifier.stages.data import load_raw
+
+BUNDLED = load_params(ROOT / "params.yaml").paths.raw_data.name == "penguins.csv"
+pytestmark = pytest.mark.skipif(not BUNDLED, reason="domain checks of the bundled penguins only")
+
+
+@pytest.fixture(scope="module")
+def penguins(user_params):
+    return load_raw(ROOT / user_params.paths.raw_data, user_params.data)
 
 
 def test_measurements_are_in_plausible_ranges(penguins):
@@ -30,8 +42,8 @@ def test_no_class_is_rarer_than_a_tenth_of_the_rows(penguins):
     assert penguins["species"].value_counts(normalize=True).min() > 0.1
 
 
-def test_missing_values_are_rare(penguins, params):
-    missing = penguins[params.data.features].isna().mean()
+def test_missing_values_are_rare(penguins, user_params):
+    missing = penguins[user_params.data.features].isna().mean()
     assert (missing < 0.05).all()
 
 
