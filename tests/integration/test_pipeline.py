@@ -148,3 +148,23 @@ def test_every_metric_equals_scikit_learn_called_with_the_models_label_order(
     assert written == {name: round(value, 6) + 0.0 for name, value in expected.items()}
     per_class = json.loads((repo / "reports/per_class.json").read_text())
     assert list(per_class) == [str(c) for c in dataset.contract["classes"]]
+
+
+def test_a_cold_run_prints_the_stages_and_the_candidates_and_no_dvc_hints(fruit_data, tmp_path):
+    repo = fixture_repo(tmp_path / "repo", fruit_data)
+    result = run(["classifier", "run"], repo)
+    lines = (result.stdout + result.stderr).splitlines()
+    assert [line for line in lines if line.startswith("Running stage")] == [
+        "Running stage 'prepare':",
+        "Running stage 'train':",
+        "Running stage 'evaluate':",
+    ]
+    assert any(line.startswith("logistic_regression ") for line in lines)
+    assert any(line.startswith("best: ") for line in lines)
+    for hint in ("git add", "autostage", "dvc push", "lock file", "> python"):
+        assert not any(hint in line for line in lines), hint
+    candidates = 2  # testkit.datasets.params_for
+    assert len(lines) == 3 + 1 + candidates + 1  # stages, validation, candidates, best
+    # core.autostage staged what DVC changed, so a plain `git commit` takes it.
+    staged = run(["git", "diff", "--cached", "--name-only"], repo).stdout.split()
+    assert "dvc.lock" in staged
