@@ -30,7 +30,7 @@ ARTIFACT ?= pr-report
 TAG ?=
 CML_VERSION := 0.20.6
 
-.PHONY: help install check run report bento serve smoke pull push test lint format clean catalogue-docs \
+.PHONY: help install check run report bento serve smoke pull push test test-fast lint format clean catalogue-docs \
 	bench-pipeline bench-report bench-serve bench-scale ci-report ci-summary ci-pr-info ci-gate cml-install \
 	ci-comment release-check image-tags containerize push-image release-assets deploy github-release
 
@@ -72,12 +72,16 @@ pull: install ## dvc pull from the default remote (skipped, with a notice, witho
 push: install ## dvc push data and run-cache to the default remote
 	classifier push
 
-test: lint ## lint, then the whole test suite
-	pytest $(PYTEST_ARGS)
+test: lint ## lint, then the whole test suite on two workers (real DVC, servers, containers)
+	pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-lint: install ## ruff lint and format check; workflows against GitHub's schema and zizmor
+test-fast: install ## the inner loop: unit, data and model tests, no DVC run, server or container
+	pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: install ## ruff, mypy; workflows against GitHub's schema and zizmor (pre-commit runs this too)
 	ruff check --output-format concise .
 	ruff format --check .
+	mypy
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	zizmor --offline --no-progress .github/workflows

@@ -16,17 +16,14 @@ import json
 import os
 import re
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from classifier.ci.github import SHA, GitHub
 from classifier.contracts.errors import UserError
+from classifier.report.markdown import COMMENT_LIMIT, IMAGE, cut
 
 WATERMARK = "model-report"
-MAX_CHARS = 65_000
-SHA = re.compile(r"[0-9a-f]{40}")
-IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
 LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)]*)\)")
 TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)[^>]*>")
 SAFE_PNG = re.compile(r"[A-Za-z0-9_-]+\.png")
@@ -50,25 +47,12 @@ def load_pr(artifact: Path) -> tuple[int, str]:
     return number, sha
 
 
-def pr_head(number: int, env: Mapping[str, str]) -> str:
+def pr_head(number: int, github: GitHub) -> str:
     """The head commit of PR `number` of this repository, asked of the GitHub API."""
-    api = env.get("GITHUB_API_URL", "https://api.github.com")
-    url = f"{api}/repos/{env['GITHUB_REPOSITORY']}/pulls/{number}"
-    if not url.startswith(("https://", "http://127.0.0.1")):
-        raise UserError(f"refusing to call {url}: not https")
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url,
-        headers={
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {env['GITHUB_TOKEN']}",
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return json.loads(response.read())["head"]["sha"]
-    except urllib.error.HTTPError as err:
-        repo = env["GITHUB_REPOSITORY"]
-        raise UserError(f"PR #{number} not found in {repo} (HTTP {err.code})") from None
+    status, pull = github.call("GET", f"/pulls/{number}")
+    if status != 200:
+        raise UserError(f"PR #{number} not found in {github.repository} (HTTP {status})")
+    return pull["head"]["sha"]
 
 
 def verify(artifact: Path, env: Mapping[str, str]) -> int:
@@ -77,7 +61,7 @@ def verify(artifact: Path, env: Mapping[str, str]) -> int:
     run_sha = env.get("RUN_HEAD_SHA", "")
     if sha != run_sha:
         raise UserError(f"pr.json names commit {sha}, but the workflow run was for {run_sha!r}")
-    head = pr_head(number, env)
+    head = pr_head(number, GitHub.from_env(env))
     if head != run_sha:
         raise UserError(
             f"PR #{number}'s head is {head}, not {run_sha}: the artifact does not belong to "
@@ -105,10 +89,8 @@ def sanitize(markdown: str, artifact: Path) -> str:
         return match.group(0) if kept else match.group(0).replace("<", "&lt;")
 
     text = TAG.sub(tag, LINK.sub(link, IMAGE.sub(image, markdown)))
-    if len(text) > MAX_CHARS:
-        cut = "\n\n> ✂️ Cut to fit a GitHub comment; the run's artifact has it all.\n"
-        text = text[:MAX_CHARS] + cut
-    return text
+    # CML appends its watermark: leave it room below GitHub's limit.
+    return cut(text, COMMENT_LIMIT - 500, "the run's artifact has it all")
 
 
 def cml_command(body: Path, number: int, repo_url: str) -> list[str]:
@@ -144,14 +126,12 @@ def post(artifact: Path, env: Mapping[str, str]) -> list[str]:
     return command
 
 
-def main(argv: list[str]) -> int | None:
+def main(argv: list[str]) -> None:
     """`classifier comment ARTIFACT_DIR`."""
     parser = argparse.ArgumentParser(
         prog=f"classifier {argv[0]}", description=__doc__.splitlines()[0]
     )
     parser.add_argument("artifact", type=Path, help="the downloaded report artifact")
     args = parser.parse_args(argv[1:])
-    for name in ("GITHUB_REPOSITORY", "GITHUB_TOKEN"):
-        if not os.environ.get(name):
-            raise UserError(f"{name} is not set: this step runs on GitHub Actions")
+    GitHub.from_env(os.environ)  # says which variable is missing before anything is read
     post(args.artifact, os.environ)

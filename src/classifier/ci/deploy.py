@@ -7,13 +7,12 @@ own). Without the secret it says so and succeeds. Standard library only: the dep
 job installs nothing.
 """
 
-import json
 import logging
 import os
 import sys
-import urllib.request
 from collections.abc import Mapping
 
+from classifier.ci.github import request_json
 from classifier.contracts.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -33,20 +32,11 @@ def deploy(env: Mapping[str, str]) -> bool:
     if not url:
         sys.stdout.write("::notice title=Deploy::DEPLOY_WEBHOOK_URL is not set: deploy skipped\n")
         return False
-    if not url.startswith(("https://", "http://127.0.0.1")):
-        raise UserError("DEPLOY_WEBHOOK_URL must be an https:// URL")
-    headers = {"Content-Type": "application/json"}
-    if env.get("DEPLOY_TOKEN"):
-        headers["Authorization"] = f"Bearer {env['DEPLOY_TOKEN']}"
-    body = json.dumps(payload(env)).encode()
-    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - checked
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            log.info(
-                "deploy of %s requested: the endpoint answered %s", env["IMAGE"], response.status
-            )
-    except OSError as err:
-        raise UserError(f"deploy webhook failed: {err}") from None
+    headers = {"Authorization": f"Bearer {env['DEPLOY_TOKEN']}"} if env.get("DEPLOY_TOKEN") else {}
+    status, _ = request_json(url, "DEPLOY_WEBHOOK_URL", headers, payload(env))
+    if not 200 <= status < 300:
+        raise UserError(f"the deploy webhook answered HTTP {status}; nothing was deployed")
+    log.info("deploy of %s requested: the endpoint answered %s", env["IMAGE"], status)
     return True
 
 

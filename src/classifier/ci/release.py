@@ -159,7 +159,7 @@ def assets(env: Mapping[str, str]) -> list[Path]:
     return [card, exported]
 
 
-def main(argv: list[str]) -> int | None:
+def main(argv: list[str]) -> None:
     """`classifier release STEP`."""
     parser = argparse.ArgumentParser(
         prog=f"classifier {argv[0]}", description=__doc__.splitlines()[0]

@@ -8,14 +8,12 @@ job when the quality gate failed, after everything else has been uploaded.
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from classifier.ci.github import SHA
 from classifier.contracts.errors import UserError
-
-SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def pr_info(out: Path, env: Mapping[str, str]) -> dict:

@@ -185,14 +185,18 @@ class Train(_Section):
     seed: int = Field(ge=0)
     cv_folds: int = Field(ge=2, le=50)
     scoring: MetricName
-    candidates: dict[str, dict[str, Any] | None]
+    candidates: dict[str, dict[str, GridValue]]
 
-    @field_validator("candidates")
+    @field_validator("candidates", mode="before")
     @classmethod
-    def _grids(
-        cls, candidates: dict[str, dict[str, Any] | None]
-    ) -> dict[str, dict[str, GridValue]]:
-        return {name: _as_grid(name, grid or {}) for name, grid in candidates.items()}
+    def _grids(cls, candidates: Any) -> Any:
+        """`name:` alone means the model's defaults; a scalar, one fixed value."""
+        if not isinstance(candidates, dict):
+            return candidates  # pydantic names the type that was expected
+        return {
+            name: _as_grid(name, grid or {}) if isinstance(grid, dict) or grid is None else grid
+            for name, grid in candidates.items()
+        }
 
 
 def _as_grid(name: str, grid: dict[str, Any]) -> dict[str, GridValue]:

@@ -1,6 +1,7 @@
 """The data contract as a pandera schema, and its failures as one line a user can act on."""
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from classifier.contracts.params import DataContract
 MAX_EXAMPLES = 3
 
 
-def line_of(index: object) -> int:
+def line_of(index: Any) -> int:
     """The file line of a data row: line 1 is the header."""
     return int(index) + 2
 

@@ -8,7 +8,6 @@ after everything is written.
 
 import argparse
 import logging
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,7 +23,7 @@ from classifier.report import sections
 from classifier.report.comparison import compare
 from classifier.report.figures import figures
 from classifier.report.gates import Rule, passed
-from classifier.report.markdown import fit
+from classifier.report.markdown import IMAGE, fit
 from classifier.report.revision import Revision
 from classifier.stages import pipeline
 
@@ -36,7 +35,7 @@ FULL_REPORT = "the full report is in the workflow run's `report` artifact"
 def without_images(markdown: str) -> str:
     """The variant for the job summary (and a comment without images): tables only."""
     note = r"*(\1: \2 in the workflow run's `report` artifact)*"
-    return re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", note, markdown)
+    return IMAGE.sub(note, markdown)
 
 
 def gate_json(rules: list[Rule], base: str, base_sha: str | None, head_sha: str | None) -> dict:

@@ -120,8 +120,8 @@ def psi(base: pd.Series, head: pd.Series) -> float:
     if pd.api.types.is_numeric_dtype(base) and pd.api.types.is_numeric_dtype(head):
         edges = np.unique(np.nanquantile(base.dropna(), np.linspace(0, 1, PSI_BINS + 1)))
         edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
-        base = pd.cut(base, edges).astype(str)
-        head = pd.cut(head, edges).astype(str)
+        base = pd.cut(base, edges.tolist()).astype(str)
+        head = pd.cut(head, edges.tolist()).astype(str)
     base_counts = base.astype(str).value_counts()
     head_counts = head.astype(str).value_counts()
     categories = sorted(set(base_counts.index) | set(head_counts.index))

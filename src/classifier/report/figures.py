@@ -9,6 +9,7 @@ from classifier.contracts.labels import Label, label_text
 from classifier.report import plots
 from classifier.report.comparison import Comparison
 from classifier.report.datadiff import PSI_MOVED
+from classifier.report.plots import Paired
 
 IMAGES = {
     "confusion": "confusion.png",
@@ -70,31 +71,26 @@ def figures(c: Comparison) -> dict[str, Figure]:
 
 def _selection(c: Comparison) -> Figure:
     head = c.head.cv or {}
-    old = {r["name"]: r for r in (c.base.cv or {}).get("candidates", [])}
-    rows = head["candidates"]
     return plots.cv_compare(
-        [r["name"] for r in rows],
-        [
-            (old[r["name"]]["mean"], old[r["name"]]["std"]) if r["name"] in old else None
-            for r in rows
-        ],
-        [(r["mean"], r["std"]) for r in rows],
+        _paired(c.base.cv["candidates"] if c.base.cv else [], head["candidates"], "name", c),
         head["scoring"],
-        (c.base_rev, "PR"),
     )
 
 
 def _importance(c: Comparison) -> Figure:
-    rows = c.head.importance or []
-    old = {r["feature"]: r for r in c.base.importance or []}
     scoring = c.head.cv["scoring"] if c.head.cv else "score"
-    return plots.importance_compare(
-        [r["feature"] for r in rows],
-        [
-            (old[r["feature"]]["mean"], old[r["feature"]]["std"]) if r["feature"] in old else None
-            for r in rows
-        ],
-        [(r["mean"], r["std"]) for r in rows],
-        scoring,
+    paired = _paired(c.base.importance or [], c.head.importance or [], "feature", c)
+    return plots.importance_compare(paired, scoring)
+
+
+def _paired(
+    base: list[dict[str, Any]], head: list[dict[str, Any]], key: str, c: Comparison
+) -> Paired:
+    """Rows of `head` (its order) beside the `base` row of the same `key`, as (mean, std)."""
+    old = {row[key]: (row["mean"], row["std"]) for row in base}
+    return Paired(
+        [row[key] for row in head],
+        [old.get(row[key]) for row in head],
+        [(row["mean"], row["std"]) for row in head],
         (c.base_rev, "PR"),
     )

@@ -1,6 +1,7 @@
 """Markdown building blocks for the report, rendered the way GitHub shows comments."""
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,12 @@ def details(summary: str, body: str) -> str:
     return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
+# A markdown image, `![alt](target)`: how the report links its charts.
+IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+# GitHub refuses a comment longer than 65,536 characters.
+COMMENT_LIMIT = 65_536
+
+
 def image(path: str, alt: str) -> str:
     """An image linked by relative path (CML uploads it when it posts the comment)."""
     return f"![{alt}]({path})"
@@ -68,6 +75,12 @@ def fit(sections: list[str], max_chars: int, where: str) -> str:
         size = len(sections[largest])
         stub = f"{title}\n\n> ✂️ Left out to fit a GitHub comment ({size:,} characters); {where}."
         if len(stub) >= len(sections[largest]):
-            return text[: max_chars - 80] + f"\n\n> ✂️ Cut to fit a GitHub comment; {where}."
+            return cut(text, max_chars, where)
         sections[largest] = stub
     return text
+
+
+def cut(text: str, max_chars: int, where: str) -> str:
+    """`text` if it fits in `max_chars`, else its start and a note saying where the rest is."""
+    note = f"\n\n> ✂️ Cut to fit a GitHub comment; {where}.\n"
+    return text if len(text) <= max_chars else text[: max_chars - len(note)] + note

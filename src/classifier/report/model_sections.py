@@ -12,12 +12,14 @@ def confusion(c: Comparison) -> str:
     if head is None:
         return "### Confusion matrix\n\nThe PR has no confusion data."
     labels = list(c.params.data.classes)
+    new_counts = head.to_numpy()
+    old_counts = None if base is None else base.to_numpy()
     rows = []
-    for actual in labels:
+    for i, actual in enumerate(labels):
         cells = []
-        for predicted in labels:
-            new = int(head.loc[actual, predicted])
-            old = None if base is None else int(base.loc[actual, predicted])
+        for j in range(len(labels)):
+            new = int(new_counts[i, j])
+            old = None if old_counts is None else int(old_counts[i, j])
             cells.append(str(new) if old in (None, new) else f"{old} → **{new}**")
         rows.append([f"**{label_text(actual)}**", *cells])
     if base is None:

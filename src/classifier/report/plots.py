@@ -1,6 +1,7 @@
 """Matplotlib figures, built without pyplot so no global state leaks; callers save them."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -16,72 +17,57 @@ BETTER = "#4393c3"
 MeanStd = tuple[float, float]
 
 
-def _paired_bars(
-    ax: Axes,
-    names: Sequence[str],
-    base: Sequence[MeanStd | None],
-    head: Sequence[MeanStd],
-    labels: tuple[str, str],
-) -> None:
+@dataclass(frozen=True)
+class Paired:
+    """Scores per name on both sides: (mean, std), and None where the base has no such name."""
+
+    names: Sequence[str]
+    base: Sequence[MeanStd | None]
+    head: Sequence[MeanStd]
+    labels: tuple[str, str]  # how the two sides are called in the legend
+
+
+def _paired(paired: Paired) -> tuple[Figure, Axes]:
     """Base and head bars per name, each with its own standard deviation as an error bar."""
+    names, base, head, labels = paired.names, paired.base, paired.head, paired.labels
+    fig = Figure(figsize=(6.4, 0.55 * len(names) + 1.6), layout="constrained")
+    ax = fig.subplots()
     y = np.arange(len(names))
     base_means = [np.nan if b is None else b[0] for b in base]
     base_stds = [0.0 if b is None else b[1] for b in base]
     ax.barh(y - 0.2, base_means, height=0.4, xerr=base_stds, color=BASE, capsize=3, label=labels[0])
-    ax.barh(
-        y + 0.2,
-        [h[0] for h in head],
-        height=0.4,
-        xerr=[h[1] for h in head],
-        color=HEAD,
-        capsize=3,
-        label=labels[1],
-    )
+    head_means, head_stds = [h[0] for h in head], [h[1] for h in head]
+    ax.barh(y + 0.2, head_means, height=0.4, xerr=head_stds, color=HEAD, capsize=3, label=labels[1])
     ax.set_yticks(y, labels=list(names))
     ax.invert_yaxis()
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return fig, ax
 
 
-def cv_compare(
-    names: Sequence[str],
-    base: Sequence[MeanStd | None],
-    head: Sequence[MeanStd],
-    scoring: str,
-    labels: tuple[str, str],
-) -> Figure:
+def cv_compare(paired: Paired, scoring: str) -> Figure:
     """Each candidate's CV score, base beside head (no base bar: a new candidate).
 
     The axis starts at zero, and a score bounded by one ends there, so a bar's length is
     the score itself: a difference of 0.01 looks like one.
     """
-    fig = Figure(figsize=(6.4, 0.6 * len(names) + 1.6), layout="constrained")
-    ax = fig.subplots()
-    _paired_bars(ax, names, base, head, labels)
+    fig, ax = _paired(paired)
     if METRICS[scoring].higher_is_better:
         ax.set_xlim(0.0, 1.0)
     else:
-        tops = [m + s for m, s in head] + [b[0] + b[1] for b in base if b is not None]
+        sides = [*paired.head, *paired.base]
+        tops = [mean + std for mean, std in filter(None, sides)]
         ax.set_xlim(0.0, max(tops) * 1.1 or 1.0)
     ax.set_xlabel(f"cross-validated {scoring} (mean ± std)")
     ax.set_title("Model selection")
-    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return fig
 
 
-def importance_compare(
-    features: Sequence[str],
-    base: Sequence[MeanStd | None],
-    head: Sequence[MeanStd],
-    scoring: str,
-    labels: tuple[str, str],
-) -> Figure:
+def importance_compare(paired: Paired, scoring: str) -> Figure:
     """Permutation importance per feature, base beside head, in the PR's order."""
-    fig = Figure(figsize=(6.4, 0.5 * len(features) + 1.6), layout="constrained")
-    ax = fig.subplots()
-    _paired_bars(ax, features, base, head, labels)
+    fig, ax = _paired(paired)
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_xlabel(f"drop in {scoring} when shuffled (mean ± std)")
     ax.set_title("Permutation feature importance (test set)")
-    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return fig
 
 

@@ -9,7 +9,7 @@ the report must explain a broken or empty side, not fail on it.
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 from dvc.api import DVCFileSystem
@@ -21,6 +21,8 @@ from classifier.contracts.git import short_sha
 from classifier.contracts.params import PARAMS_FILE, DataContract, Params, Paths
 from classifier.contracts.yamlfile import parse_yaml
 from classifier.stages.data import parse_raw
+
+Section = TypeVar("Section", Paths, DataContract)
 
 
 class Reader(Protocol):
@@ -65,12 +67,16 @@ class Revision:
 
 @dataclass
 class Side:
-    """What one side holds; a None field is explained in `notes`."""
+    """What one side holds; a None result is explained in `notes`.
+
+    `paths` and `contract` are the side's own when its params.yaml has them, else the
+    head's, so a side always says where to look and how to read its data.
+    """
 
     label: str
+    paths: Paths
+    contract: DataContract
     params: dict[str, Any] | None = None
-    paths: Paths | None = None
-    contract: DataContract | None = None
     metrics: dict[str, Any] | None = None
     per_class: dict[str, Any] | None = None
     cv: dict[str, Any] | None = None
@@ -82,10 +88,15 @@ class Side:
 
 def load_side(reader: Reader, fallback: Params) -> Side:
     """Read params, results and raw data of one side; `fallback` supplies paths a side lacks."""
-    side = Side(label=reader.label)
-    side.params = _read_params(reader, side)
-    side.paths = _section(side.params, "paths", Paths) or fallback.paths
-    side.contract = _section(side.params, "data", DataContract) or fallback.data
+    notes: list[str] = []
+    params = _read_params(reader, notes)
+    side = Side(
+        label=reader.label,
+        paths=_section(params, "paths", Paths) or fallback.paths,
+        contract=_section(params, "data", DataContract) or fallback.data,
+        params=params,
+        notes=notes,
+    )
     side.metrics = _read_json(reader, side.paths.metrics)
     side.per_class = _read_json(reader, side.paths.per_class)
     side.cv = _read_json(reader, side.paths.cv_report)
@@ -95,20 +106,20 @@ def load_side(reader: Reader, fallback: Params) -> Side:
     return side
 
 
-def _read_params(reader: Reader, side: Side) -> dict[str, Any] | None:
+def _read_params(reader: Reader, notes: list[str]) -> dict[str, Any] | None:
     text = reader.read(PARAMS_FILE)
     if text is None:
-        side.notes.append(f"{PARAMS_FILE} is missing at {side.label}")
+        notes.append(f"{PARAMS_FILE} is missing at {reader.label}")
         return None
     try:
-        parsed = parse_yaml(text.decode("utf-8"), f"{side.label}:{PARAMS_FILE}")
+        parsed = parse_yaml(text.decode("utf-8"), f"{reader.label}:{PARAMS_FILE}")
     except (UserError, UnicodeDecodeError) as err:
-        side.notes.append(str(err))
+        notes.append(str(err))
         return None
     return parsed if isinstance(parsed, dict) else None
 
 
-def _section(params: dict[str, Any] | None, key: str, model: type) -> Any:
+def _section(params: dict[str, Any] | None, key: str, model: type[Section]) -> Section | None:
     """A section validated on its own, so an older params.yaml still yields what it can."""
     try:
         return model.model_validate((params or {})[key])

@@ -34,9 +34,11 @@ def header(c: Comparison) -> str:
             f"`{c.base_rev}`** ({c.contract_change}). Limits on drops are skipped; absolute "
             "limits still apply."
         )
-    if c.params.data.binary:
-        positive = label_text(c.params.data.positive)
-        text += f"\n\nBinary target `{c.params.data.target}`, positive class `{positive}`."
+    positive = c.params.data.positive
+    if positive is not None:
+        text += (
+            f"\n\nBinary target `{c.params.data.target}`, positive class `{label_text(positive)}`."
+        )
     return text
 
 

@@ -10,8 +10,7 @@ training code).
 
 import json
 import re
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,8 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from classifier.contracts.keys import dotted
 from classifier.contracts.labels import Label, label_text
-
-T = TypeVar("T")
 
 MODEL_NAME = "classifier"
 MODEL_FILE = "model.joblib"
@@ -64,9 +61,10 @@ def row_model(schema: dict[str, Any]) -> type[BaseModel]:
 
 def prediction_model(classes: list[Label]) -> type[BaseModel]:
     """One answer: the label and a probability per class."""
+    label: Any = Literal[tuple(classes)]
     return create_model(
         "Prediction",
-        label=(Literal[tuple(classes)], Field(description="the most probable class")),
+        label=(label, Field(description="the most probable class")),
         probabilities=(dict[str, float], Field(description="probability of each class")),
     )
 
@@ -94,16 +92,14 @@ def request_rows(frame: pd.DataFrame, schema: dict[str, Any]) -> list[dict[str, 
     for column, categories in schema["categorical"].items():
         if categories and isinstance(categories[0], int):
             rows[column] = [None if v is None else int(v) for v in rows[column]]
-    return rows.to_dict(orient="records")
+    return [{str(k): v for k, v in row.items()} for row in rows.to_dict(orient="records")]
 
 
-def predict(
-    model: Any, frame: pd.DataFrame, classes: list[Label], make: Callable[..., T] = dict
-) -> list[T]:
+def predict(model: Any, frame: pd.DataFrame, classes: list[Label]) -> list[dict[str, Any]]:
     """Label and per-class probabilities for each row, as `model.predict` would label it.
 
-    `make(label=..., probabilities=...)` builds each answer (a dict by default); labels
-    keep their kind (a JSON number for integer classes), probabilities are keyed by text.
+    Labels keep their kind (a JSON number for integer classes); probabilities are keyed
+    by the labels' text, in data.classes order.
     """
     proba = model.predict_proba(frame)
     labels = model.classes_[np.argmax(proba, axis=1)].tolist()  # the model's order breaks ties
@@ -111,7 +107,7 @@ def predict(
     ordered = proba[:, [order.index(c) for c in classes]].tolist()
     keys = [label_text(c) for c in classes]
     return [
-        make(label=label, probabilities=dict(zip(keys, p, strict=True)))
+        {"label": label, "probabilities": dict(zip(keys, p, strict=True))}
         for label, p in zip(labels, ordered, strict=True)
     ]
 

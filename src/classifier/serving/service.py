@@ -8,7 +8,7 @@ BentoML store here (`make bento` puts it there; a bento carries its own store).
 import contextlib
 import gc
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import bentoml
 import joblib
@@ -37,8 +37,12 @@ def _stored_model() -> Any:
 STORED = _stored_model()
 SCHEMA: dict[str, Any] = STORED.info.metadata["features"]
 CLASSES: list[Label] = SCHEMA["classes"]
-Row = serving.row_model(SCHEMA)
-Prediction = serving.prediction_model(CLASSES)
+if TYPE_CHECKING:  # built at import from the stored schema; statically, pydantic models
+    Row = BaseModel
+    Prediction = BaseModel
+else:
+    Row = serving.row_model(SCHEMA)
+    Prediction = serving.prediction_model(CLASSES)
 Rows = Annotated[list[Row], Field(min_length=1, max_length=serving.MAX_ROWS)]
 _PREDICTIONS = TypeAdapter(list[Prediction])
 
@@ -194,4 +198,5 @@ class Classifier:
         ]
 
 
-Classifier.add_asgi_middleware(ReadableErrors)
+# The decorators made Classifier a bentoml.Service, which its stubs do not tell mypy.
+cast(Any, Classifier).add_asgi_middleware(ReadableErrors)

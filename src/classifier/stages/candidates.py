@@ -78,7 +78,7 @@ def grid_problems(name: str, grid: dict[str, list[Any]]) -> list[tuple[tuple[str
     if name not in MODELS:
         hint = _did_you_mean(name, MODELS)
         return [((name,), f"unknown model{hint}; allowed: {', '.join(sorted(MODELS))}")]
-    problems = []
+    problems: list[tuple[tuple[str, ...], str]] = []
     allowed = make_estimator(name, 0).get_params(deep=False)
     cls = type(make_estimator(name, 0)).__name__
     for key, values in grid.items():

@@ -3,7 +3,7 @@
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 
 from classifier.contracts.dvc_output import not_pulled
 from classifier.contracts.errors import UserError
-from classifier.contracts.labels import label_text, parse_label
+from classifier.contracts.labels import Label, label_text, parse_label
 from classifier.contracts.params import DataContract, Split
 from classifier.contracts.schema import MAX_EXAMPLES, contract_schema, line_of, schema_problems
 
@@ -221,8 +221,8 @@ def cv_problems(y: pd.Series, folds: int) -> list[str]:
     counts = y.value_counts()
     small = counts[counts < folds]
     return [
-        f"class '{label_text(label)}' has {count} training rows but train.cv_folds is {folds}; "
-        "lower cv_folds or add rows of that class"
+        f"class '{label_text(cast(Label, label))}' has {count} training rows but "
+        f"train.cv_folds is {folds}; lower cv_folds or add rows of that class"
         for label, count in small.items()
     ]
 

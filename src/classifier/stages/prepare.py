@@ -49,11 +49,11 @@ def prepare(params: Params) -> Prepared:
 
 def describe(params: Params, prepared: Prepared) -> str:
     """One line saying what was validated and what the run will do."""
-    contract = params.data
+    positive, classes = params.data.positive, params.data.classes
     target = (
-        f"binary target, positive class '{label_text(contract.positive)}'"
-        if contract.binary
-        else f"{len(contract.classes)} classes"
+        f"{len(classes)} classes"
+        if positive is None
+        else f"binary target, positive class '{label_text(positive)}'"
     )
     return (
         f"params.yaml and {params.paths.raw_data} are valid: {len(prepared.train)} training "

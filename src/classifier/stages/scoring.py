@@ -77,9 +77,9 @@ def compute_metrics(
         "roc_auc_ovr": lambda: roc_auc_score(y_true, proba, multi_class="ovr", labels=labels),
         "log_loss": lambda: log_loss(y_true, proba, labels=labels),
     }
-    if contract.binary:
-        positive = contract.positive
-        is_positive, score = y_true == positive, proba[:, labels.index(positive)]
+    positive = contract.positive
+    if positive is not None:
+        is_positive, score = y_true == positive, proba[:, [labels.index(positive)]].ravel()
         single = {"pos_label": positive, "zero_division": 0}
         values |= {
             "precision": lambda: precision_score(y_true, y_pred, **single),
