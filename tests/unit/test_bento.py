@@ -20,3 +20,14 @@ def test_bento_finds_the_makefiles_uv_when_it_is_not_on_path(tmp_path, monkeypat
     (tools / "uv").unlink()
     with pytest.raises(UserError, match="uv not found; run `make bento`"):
         find_uv()
+
+
+def test_bentoml_still_has_the_root_model_the_service_builds_its_output_on():
+    # service.py subclasses BentoML's IORootModel (not exported) to serialize /predict's
+    # list with pydantic: a BentoML upgrade that moves it must fail here, not in production.
+    import bentoml
+    from _bentoml_sdk.io_models import IORootModel
+
+    assert issubclass(IORootModel, bentoml.IODescriptor)
+    assert "root" in IORootModel.model_fields
+    assert bentoml.__version__.startswith("1.4.")
