@@ -32,7 +32,8 @@ CML_VERSION := 0.20.6
 
 .PHONY: help install check run report bento serve smoke pull push test test-fast lint format clean catalogue-docs \
 	bench-pipeline bench-report bench-serve bench-scale ci-report ci-summary ci-pr-info ci-gate cml-install \
-	ci-comment release-check image-tags containerize push-image release-assets deploy github-release
+	ci-comment release-check image-tags release-assets deploy github-release \
+	base-image image smoke-image push-image
 
 help: ## list the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -61,10 +62,22 @@ bento: install ## import models/model.joblib into the BentoML store and build th
 	classifier bento
 
 serve: install ## serve the last built bento on http://127.0.0.1:3000 (make bento first)
-	bentoml serve $$(python -c 'from classifier.serving.bento import built_tag; print(built_tag())') --host 127.0.0.1 --port 3000
+	bentoml serve $$(python -c 'from classifier.serving.artifacts import built_tag; print(built_tag())') --host 127.0.0.1 --port 3000
 
 smoke: install ## serve the last bento on 127.0.0.1; its answers must equal the model file's
 	classifier smoke
+
+base-image: install ## build the image's base (Debian + Python 3.11) from the OS mirror, no registry
+	classifier image base
+
+image: install ## build the service's container image from the last bento (make bento first)
+	classifier image build
+
+smoke-image: install ## run the image on 127.0.0.1: readiness, metadata, parity, a 400, a clean stop
+	classifier image smoke
+
+push-image: install ## push the image's names, only if they are the image that passed smoke-image
+	classifier image push
 
 pull: install ## dvc pull from the default remote (skipped, with a notice, without credentials)
 	classifier pull
@@ -133,12 +146,6 @@ release-check: install ## CI: reproduce; refuse to publish if metrics differ fro
 
 image-tags: install ## CI: image names for this push (sha-<short> + main, or X.Y.Z + latest)
 	classifier release tags
-
-containerize: install ## CI: build the bento's container image under those names (Docker)
-	classifier release containerize
-
-push-image: install ## CI: push the image names (after a registry login)
-	classifier release push
 
 release-assets: install ## CI: model card and exported bento for the GitHub release
 	classifier release assets

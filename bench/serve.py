@@ -29,7 +29,7 @@ import joblib
 import pandas as pd
 import psutil
 from testkit.repo import project_repo, run, tool_env
-from testkit.server import build_bento, free_port, schemathesis, served_bento, serving
+from testkit.server import build_bento, free_port, process_server, schemathesis, served_bento
 
 from classifier.serving.smoke import request_rows
 
@@ -119,7 +119,7 @@ def baseline(repo: Path, script: Path, workers: int, seconds: int, log: Path) ->
     ]
     model = str(repo / "models/model.joblib")
     root = str(Path(__file__).resolve().parents[1])
-    with serving(command, Path(root), url, log, tool_env(BASELINE_MODEL=model)):
+    with process_server(command, Path(root), url, log, tool_env(BASELINE_MODEL=model)):
         return measure_single_rows(url, script, seconds)
 
 

@@ -25,6 +25,7 @@ MACHINERY = [
     ".gitignore",
     "Makefile",
     "bentofile.yaml",
+    "docker",
     "dvc.yaml",
     "pyproject.toml",
     "uv.lock",

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from classifier.serving.bento import find_uv
-from classifier.serving.smoke import Server, bentoml_serve, free_port, serving
+from classifier.serving.smoke import Server, bentoml_serve, free_port, process_server
 from testkit.repo import run, tool_env
 
-__all__ = ["Server", "build_bento", "free_port", "schemathesis", "served_bento", "serving"]
+__all__ = ["Server", "build_bento", "free_port", "process_server", "schemathesis", "served_bento"]
 
 
 def build_bento(repo: Path, bentoml_home: Path) -> str:

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("classifier.report.build", "compare the working tree's results with a base"),
     "bento": ("classifier.serving.bento", "model into the BentoML store; build the bento"),
     "smoke": ("classifier.serving.smoke", "serve the bento; its answers must be the model's"),
+    "image": ("classifier.serving.image", "the container image: base, build, smoke, push"),
     "pull": ("classifier.ci.remote", "dvc pull from the default remote"),
     "push": ("classifier.ci.remote", "dvc push to the default remote"),
     "ci": ("classifier.ci.steps", "pull-request workflow steps: pr-info, summary, gate"),

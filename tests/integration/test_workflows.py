@@ -1,12 +1,14 @@
 """The workflows' jobs, step by step, in temporary clones with the variables a runner sets.
 
 GitHub-only parts are stand-ins named as such: a recording fake `cml` and `npm`, a
-fake GitHub API on 127.0.0.1, a recording fake `docker` (no Docker engine here), a
-fake deploy endpoint. Everything else is the real Makefile target or module.
+fake GitHub API on 127.0.0.1, a fake `docker push` to ghcr.io (the image is built and
+run by the real engine), a fake deploy endpoint. Everything else is the real Makefile
+target or module.
 """
 
 import json
 import shutil
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import ClassVar
 
 import pytest
 import yaml
-from testkit.repo import ROOT, copy_machinery, git_commit, run
+from testkit.repo import ROOT, copy_machinery, git_commit, run, tool_env
 
 from ..workflow import Runner, copy_folder, fake_command, load_job, runner_env
 
@@ -32,16 +34,17 @@ with open(os.environ["FAKE_LOG"] + ".body", "w") as out:
     out.write(open(body).read())
 """
 )
-FAKE_DOCKER = (
+# The real engine for everything but a push to ghcr.io, which only GitHub can take: a
+# recording stand-in answers it with a digest, as `docker push` prints one.
+DOCKER_WITH_FAKE_PUSH = (
     RECORDER
     + """
-args = sys.argv[1:]
-if args[:1] == ["version"]:
-    print('"28.2.2"')
-elif args[:2] == ["buildx", "--help"]:
-    print("Usage: docker buildx [OPTIONS] COMMAND\\n      --builder string   Override the builder")
-elif args[:2] == ["buildx", "version"]:
-    print("github.com/docker/buildx v0.20.0 abc")
+import hashlib
+if sys.argv[1:2] == ["push"]:
+    digest = hashlib.sha256(sys.argv[2].encode()).hexdigest()
+    print(f"{sys.argv[2].split(':')[-1]}: digest: sha256:{digest} size: 1234")
+else:
+    os.execv(os.environ["REAL_DOCKER"], ["docker", *sys.argv[1:]])
 """
 )
 
@@ -260,9 +263,13 @@ def test_comment_job_refuses_a_bad_or_mismatched_pr_number(
 # ---- release ----
 
 
-def release_job(repo: Path, tmp_path: Path, ref: str) -> tuple[Runner, Path, Path]:
+def release_job(
+    repo: Path, tmp_path: Path, ref: str, docker_env: dict[str, str]
+) -> tuple[Runner, Path, Path]:
     bin_dir = tmp_path / "fake-bin"
-    fake_command(bin_dir, "docker", FAKE_DOCKER)
+    real_docker = shutil.which("docker")
+    assert real_docker is not None
+    fake_command(bin_dir, "docker", DOCKER_WITH_FAKE_PUSH)
     log = tmp_path / "fake-calls.jsonl"
     artifacts = tmp_path / "artifacts"
     sha = run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
@@ -271,55 +278,62 @@ def release_job(repo: Path, tmp_path: Path, ref: str) -> tuple[Runner, Path, Pat
         GITHUB_REF=ref,
         GITHUB_SHA=sha,
         FAKE_LOG=str(log),
+        REAL_DOCKER=real_docker,
         BENTOML_HOME=str(tmp_path / "bentoml"),
+        **docker_env,
     )
     env["PATH"] = f"{bin_dir}:{env['PATH']}"
     context = {"github.ref": ref, "github.actor": "someone", "github.token": "fake-token"}
     actions = {
         "actions/checkout": noop,
         "astral-sh/setup-uv": noop,
-        "docker/setup-buildx-action": noop,
         "docker/login-action": noop,
         "actions/upload-artifact": lambda w: copy_folder(repo / w["path"], artifacts / w["name"]),
     }
-    skip = frozenset({"Push the image"})  # needs the registry; everything else runs here
-    return Runner(repo, context, actions, env, skip), log, artifacts
+    return Runner(repo, context, actions, env), log, artifacts
 
 
-def test_release_job_on_main_builds_smoke_tests_and_containerizes_with_fake_docker(clone, tmp_path):
-    runner, log, _ = release_job(clone, tmp_path, "refs/heads/main")
+def pushed(log: Path) -> list[str]:
+    return [c["argv"][1] for c in calls(log, "docker") if c["argv"][:1] == ["push"]]
+
+
+@pytest.mark.xdist_group("docker")
+def test_release_job_on_main_pushes_the_image_that_passed_its_smoke_test(
+    clone, tmp_path, docker_env
+):
+    runner, log, _ = release_job(clone, tmp_path, "refs/heads/main", docker_env)
     job = runner.run(load_job("release.yml", "publish"))
     assert not job.failed, [(s.name, s.output[-800:]) for s in job.steps if s.status]
-    assert (
-        "reproduced exactly as committed"
-        in job.step(
-            "Reproduce; refuse to publish when metrics differ from the committed ones"
-        ).output
-    )
-    assert (
-        "smoke test of classifier:"
-        in job.step(
-            "Smoke-test the bento (serve, /readyz, predictions equal the model file's)"
-        ).output
-    )
+    check = "Reproduce; refuse to publish when metrics differ from the committed ones"
+    assert "reproduced exactly as committed" in job.step(check).output
+    bento = "Smoke-test the bento (serve, /readyz, predictions equal the model file's)"
+    assert "smoke test of classifier:" in job.step(bento).output
+    image = "Smoke-test the image (run it, /readyz, metadata, parity, a 400, a clean stop)"
+    assert "the container stopped cleanly" in job.step(image).output
     sha = run(["git", "rev-parse", "--short=7", "HEAD"], clone).stdout.strip()
     tags = [f"ghcr.io/acme/penguins:sha-{sha}", "ghcr.io/acme/penguins:main"]
-    assert json.loads((clone / "build/image-tags.json").read_text())["tags"] == tags
-    builds = [c["argv"] for c in calls(log, "docker") if "build" in c["argv"]]
-    assert len(builds) == 1
-    for tag in tags:
-        assert tag in builds[0]
-    assert not job.step("Push the image").ran
+    info = json.loads((clone / "build/image.json").read_text())
+    assert info["tags"] == tags
+    assert info["smoke"]["id"] == info["id"]
+    assert pushed(log) == tags
+    assert set(info["pushed"]) == set(tags)
+    remove_images(docker_env, tags)
 
 
+def remove_images(docker_env: dict[str, str], names: list[str]) -> None:
+    subprocess.run(["docker", "rmi", *names], env=tool_env(**docker_env), capture_output=True)
+
+
+@pytest.mark.xdist_group("docker")
 def test_release_job_on_a_version_tag_names_the_image_and_writes_the_release_assets(
-    clone, tmp_path
+    clone, tmp_path, docker_env
 ):
-    runner, _, artifacts = release_job(clone, tmp_path, "refs/tags/v1.2.3")
+    runner, log, artifacts = release_job(clone, tmp_path, "refs/tags/v1.2.3", docker_env)
     job = runner.run(load_job("release.yml", "publish"))
     assert not job.failed, [(s.name, s.output[-800:]) for s in job.steps if s.status]
     tags = json.loads((clone / "build/image-tags.json").read_text())
     assert tags["tags"] == ["ghcr.io/acme/penguins:1.2.3", "ghcr.io/acme/penguins:latest"]
+    assert pushed(log) == tags["tags"]
     release = artifacts / "release"
     card = (release / "model-card.md").read_text()
     sha = run(["git", "rev-parse", "HEAD"], clone).stdout.strip()
@@ -328,15 +342,19 @@ def test_release_job_on_a_version_tag_names_the_image_and_writes_the_release_ass
     metrics = json.loads((clone / "reports/metrics.json").read_text())
     assert f"| accuracy | {metrics['accuracy']} |" in card
     assert (release / "classifier-1.2.3.bento").stat().st_size > 10_000
+    remove_images(docker_env, tags["tags"])
 
 
-def test_release_refuses_to_publish_when_committed_metrics_were_not_reproduced(clone, tmp_path):
+@pytest.mark.xdist_group("docker")
+def test_release_refuses_to_publish_when_committed_metrics_were_not_reproduced(
+    clone, tmp_path, docker_env
+):
     metrics = clone / "reports/metrics.json"
     tampered = json.loads(metrics.read_text())
     tampered["accuracy"] = 0.999
     metrics.write_text(json.dumps(tampered, indent=2) + "\n")
     git_commit(clone, "hand-edited metrics")
-    runner, log, _ = release_job(clone, tmp_path, "refs/heads/main")
+    runner, log, _ = release_job(clone, tmp_path, "refs/heads/main", docker_env)
     job = runner.run(load_job("release.yml", "publish"))
     check = job.step("Reproduce; refuse to publish when metrics differ from the committed ones")
     assert check.status != 0

@@ -1,12 +1,11 @@
-"""Steps of the release workflow (push to main, tag vX.Y.Z) besides `make bento` and `make smoke`.
+"""Steps of the release workflow (push to main, tag vX.Y.Z) besides the bento and the image.
 
 check        reproduce the pipeline; refuse when reports/metrics.json differs from the
              committed one (what ships must be what was reviewed)
 tags         image names for this push: :sha-<short> and :main, or :X.Y.Z and :latest
-containerize `bentoml containerize` the built bento with those names (needs Docker)
-push         `docker push` them (GitHub only)
 assets       the model card and the exported bento, for the GitHub release
-(The optional deploy is classifier/deploy.py, run in a job of its own.)
+(Building, checking and pushing the image is classifier.serving.image; the optional
+deploy is classifier.ci.deploy, run in a job of its own.)
 """
 
 import argparse
@@ -27,13 +26,12 @@ from classifier.contracts.labels import label_text
 from classifier.contracts.params import PARAMS_FILE, load_params
 from classifier.contracts.yamlfile import read_yaml
 from classifier.report.markdown import table
-from classifier.serving.bento import built_tag
+from classifier.serving.artifacts import IMAGE_TAGS, built_tag, read
 from classifier.stages.pipeline import reproduce
 
 log = logging.getLogger(__name__)
 
 REGISTRY = "ghcr.io"
-TAGS_FILE = Path("build/image-tags.json")
 ASSETS = Path("build/release")
 VERSION_TAG = re.compile(r"v(\d+\.\d+\.\d+)")
 
@@ -77,31 +75,13 @@ def image_tags(env: Mapping[str, str]) -> dict[str, Any]:
 def write_tags(env: Mapping[str, str]) -> dict[str, Any]:
     """Record the image names for the steps that follow (and as step outputs on GitHub)."""
     tags = image_tags(env)
-    write_json(TAGS_FILE, tags)
+    write_json(IMAGE_TAGS, tags)
     output = env.get("GITHUB_OUTPUT")
     if output:
         with open(output, "a", encoding="utf-8") as out:
             out.write(f"image={tags['tags'][0]}\nversion={tags['version'] or ''}\n")
     log.info("image tags: %s", ", ".join(tags["tags"]))
     return tags
-
-
-def recorded_tags() -> dict[str, Any]:
-    if not TAGS_FILE.is_file():
-        raise UserError(f"{TAGS_FILE} not found: run `make image-tags` first")
-    return read_json(TAGS_FILE)
-
-
-def containerize() -> None:
-    """Build the image of the last built bento under every recorded name."""
-    names = [arg for tag in recorded_tags()["tags"] for arg in ("--image-tag", tag)]
-    subprocess.run(["bentoml", "containerize", built_tag(), *names], check=True)
-
-
-def push() -> None:
-    """Push every recorded name (the registry login happened in the workflow)."""
-    for tag in recorded_tags()["tags"]:
-        subprocess.run(["docker", "push", tag], check=True)
 
 
 def model_card(version: str, sha: str, bento: str, image: str) -> str:
@@ -146,7 +126,7 @@ def model_card(version: str, sha: str, bento: str, image: str) -> str:
 
 def assets(env: Mapping[str, str]) -> list[Path]:
     """The model card and the exported bento, in build/release/."""
-    tags = recorded_tags()
+    tags = read(IMAGE_TAGS, "make image-tags")
     version = tags["version"] or f"sha-{env.get('GITHUB_SHA', commit_sha())[:7]}"
     bento = built_tag()
     card = ASSETS / "model-card.md"
@@ -164,14 +144,12 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog=f"classifier {argv[0]}", description=__doc__.splitlines()[0]
     )
-    steps = ["check", "tags", "containerize", "push", "assets"]
+    steps = ["check", "tags", "assets"]
     parser.add_argument("step", choices=steps)
     args = parser.parse_args(argv[1:])
     actions = {
         "check": check,
         "tags": lambda: write_tags(os.environ),
-        "containerize": containerize,
-        "push": push,
         "assets": lambda: assets(os.environ),
     }
     actions[args.step]()

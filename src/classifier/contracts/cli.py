@@ -36,7 +36,9 @@ def run_cli(main: Callable[[], int | None]) -> None:
     `main` may return an exit status (a failed quality gate is 1 without being an error).
     Ctrl-C ends with status 130 and one line, as shells expect.
     """
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # Our own progress at INFO; libraries (httpx logs every request at INFO) only warnings.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("classifier").setLevel(logging.INFO)
     try:
         status = main()
     except UserError as err:

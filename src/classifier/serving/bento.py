@@ -26,13 +26,13 @@ from classifier.contracts.git import commit_sha
 from classifier.contracts.params import PARAMS_FILE, DataContract, Params, load_params
 from classifier.contracts.yamlfile import read_yaml
 from classifier.serving import api as serving
+from classifier.serving.artifacts import BENTO_INFO
 
 log = logging.getLogger(__name__)
 
 BENTOFILE = Path("bentofile.yaml")
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 BUILD_CONTEXT = Path("src")
-BUILD_INFO = Path("build/bento.json")
 REQUIREMENTS = Path("build/bento-requirements.txt")  # `uv export --only-group serve`
 
 
@@ -147,11 +147,4 @@ def main(argv: list[str]) -> None:
     log.info("model %s saved to the BentoML store", stored.tag)
     bento = build()
     log.info("bento %s built", bento.tag)
-    write_json(BUILD_INFO, {"bento": str(bento.tag), "model": str(stored.tag)})
-
-
-def built_tag() -> str:
-    """The bento tag of the last `make bento`."""
-    if not BUILD_INFO.is_file():
-        raise UserError(f"{BUILD_INFO} not found; run `make bento` first")
-    return json.loads(BUILD_INFO.read_text())["bento"]
+    write_json(BENTO_INFO, {"bento": str(bento.tag), "model": str(stored.tag)})

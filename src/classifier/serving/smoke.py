@@ -1,24 +1,30 @@
 """`make smoke`: serve the built bento on 127.0.0.1 and check it answers like the model file.
 
-What the release workflow runs before it containerizes anything: /readyz, predictions
-for every test row equal to the offline model's (labels exactly, probabilities to
-rounding), and /metadata naming this commit.
+The same checks run on the container image (`make smoke-image`, classifier.serving.image)
+before anything is published: /readyz, /metadata naming this model and commit, every
+test row answered as the model file answers it (labels exactly, probabilities to
+rounding), and a bad request refused with a 400 that names the field.
+
+Calls go through BentoML's own client (`bentoml.SyncHTTPClient`). Readiness does not:
+its wait loop retries a refused connection without pausing (one core spinning while
+the server starts on the other) and cannot tell a crashed server from a slow one;
+`wait_ready` polls every 0.3 s and asks whether the server is still alive.
 """
 
-import json
 import logging
 import os
 import signal
 import socket
 import subprocess
 import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bentoml
+import httpx
 import joblib
 import numpy as np
 import pandas as pd
@@ -26,9 +32,9 @@ import pandas as pd
 from classifier.contracts.errors import UserError
 from classifier.contracts.git import commit_sha
 from classifier.contracts.labels import label_text
-from classifier.contracts.params import load_params
+from classifier.contracts.params import Params, load_params
 from classifier.serving.api import request_rows
-from classifier.serving.bento import built_tag
+from classifier.serving.artifacts import built_bento
 
 log = logging.getLogger(__name__)
 
@@ -37,47 +43,54 @@ READY_TIMEOUT = 120.0
 
 @dataclass(frozen=True)
 class Server:
-    """A running server: where to reach it, and the process at the root of its tree."""
+    """A running server: where to reach it, and why it is gone (None while it runs)."""
 
     url: str
-    pid: int
+    gone: Callable[[], str | None]
 
 
 def free_port() -> int:
     """A TCP port nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = READY_TIMEOUT) -> None:
-    """Poll /readyz until it answers 200; a server that exits or never gets ready is an error."""
+def wait_ready(server: Server, timeout: float = READY_TIMEOUT) -> None:
+    """Poll /readyz until it answers 200; a server that stops or never gets ready is an error."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise UserError(f"the server exited with status {process.returncode} before /readyz")
+        reason = server.gone()
+        if reason:
+            raise UserError(f"the server stopped before it was ready: {reason}")
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:  # noqa: S310 - our URL
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise UserError(f"{url}/readyz did not answer 200 within {timeout:.0f} s")
+            if httpx.get(f"{server.url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise UserError(f"{server.url}/readyz did not answer 200 within {timeout:.0f} s")
 
 
 @contextmanager
-def serving(
-    command: list[str], cwd: Path, url: str, log: Path, env: dict[str, str]
+def process_server(
+    command: list[str], cwd: Path, url: str, log_file: Path, env: dict[str, str]
 ) -> Iterator[Server]:
     """Run a server in its own process group until the block ends, ready before it starts."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("w") as out:
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
+
+    def gone() -> str | None:
+        status = process.poll()
+        return None if status is None else f"it exited with status {status} (log: {log_file})"
+
+    server = Server(url, gone)
     try:
-        wait_ready(url, process)
-        yield Server(url, process.pid)
+        wait_ready(server)
+        yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -89,23 +102,14 @@ def serving(
 
 @contextmanager
 def bentoml_serve(
-    tag: str, cwd: Path, log: Path, env: dict[str, str] | None = None
+    tag: str, cwd: Path, log_file: Path, env: dict[str, str] | None = None
 ) -> Iterator[Server]:
     """`bentoml serve TAG` on a free port of 127.0.0.1."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
     command = ["bentoml", "serve", tag, "--host", "127.0.0.1", "--port", str(port)]
-    with serving(command, cwd, url, log, env or dict(os.environ)) as server:
+    url = f"http://127.0.0.1:{port}"
+    with process_server(command, cwd, url, log_file, env or dict(os.environ)) as server:
         yield server
-
-
-def post_json(url: str, payload: Any) -> Any:
-    """POST JSON and decode the JSON answer."""
-    request = urllib.request.Request(  # noqa: S310 - our own http://127.0.0.1 URL
-        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our URL
-        return json.loads(response.read())
 
 
 def mismatches(answers: list[dict[str, Any]], model: Any, frame: pd.DataFrame) -> list[str]:
@@ -124,28 +128,44 @@ def mismatches(answers: list[dict[str, Any]], model: Any, frame: pd.DataFrame) -
     return problems
 
 
-def check(url: str, model_path: Path, test_path: Path, target: str) -> str:
-    """Everything the smoke test asserts; raises UserError naming what disagrees."""
-    model = joblib.load(model_path)
-    frame = pd.read_parquet(test_path).drop(columns=[target])
-    with urllib.request.urlopen(f"{url}/metadata", timeout=10) as response:  # noqa: S310 - our URL
-        metadata = json.loads(response.read())
-    rows = request_rows(frame, metadata["features"])
-    problems = mismatches(post_json(f"{url}/predict", {"rows": rows}), model, frame)
-    if problems:
-        raise UserError("the service disagrees with the model file: " + "; ".join(problems[:5]))
-    served_sha = metadata["git_sha"]
-    if served_sha != commit_sha():
-        raise UserError(f"/metadata names commit {served_sha}, but this is {commit_sha()}")
-    return (
-        f"{len(frame)} test rows answered as the model file answers them; commit {served_sha[:12]}"
-    )
+def check(url: str, params: Params, model_tag: str, commit: str) -> list[str]:
+    """Everything the smoke test asserts, each check a line; a UserError names what failed."""
+    model = joblib.load(params.paths.model)
+    frame = pd.read_parquet(params.paths.test_data).drop(columns=[params.data.target])
+    with bentoml.SyncHTTPClient(url, server_ready_timeout=0, timeout=60) as client:
+        metadata = client.request("GET", "/metadata").json()
+        if (metadata["model"], metadata["git_sha"]) != (model_tag, commit):
+            served = f"{metadata['model']} from {metadata['git_sha']}"
+            raise UserError(f"/metadata names {served}, not {model_tag} from {commit}")
+        answers = client.predict(rows=request_rows(frame, metadata["features"]))
+        problems = mismatches(answers, model, frame)
+        if problems:
+            raise UserError("the service disagrees with the model file: " + "; ".join(problems[:5]))
+        refused = refusal(client, metadata["features"])
+    return [
+        f"/metadata names model {model_tag}, commit {commit[:12]}",
+        f"{len(frame)} test rows answered as the model file answers them",
+        f"a bad request is refused: 400 {refused}",
+    ]
+
+
+def refusal(client: bentoml.SyncHTTPClient, schema: dict[str, Any]) -> str:
+    """Send a row with its first feature missing; the 400 must name that field."""
+    field = next(iter([*schema["numeric"], *schema["categorical"]]))
+    response = client.request("POST", "/predict", json={"rows": [{}]})
+    error = response.json().get("error", "") if response.status_code == 400 else ""
+    if f"rows[0].{field}" not in error:
+        raise UserError(
+            f"a row without '{field}' got HTTP {response.status_code} {response.text[:200]!r}, "
+            "not a 400 naming the field"
+        )
+    return error.split(";")[0]
 
 
 def main(argv: list[str]) -> None:
     """Serve the last built bento, check it, stop it."""
     params = load_params()
-    tag = built_tag()
-    with bentoml_serve(tag, Path.cwd(), Path("build/smoke-serve.log")) as server:
-        summary = check(server.url, params.paths.model, params.paths.test_data, params.data.target)
-    log.info("smoke test of %s passed: %s", tag, summary)
+    built = built_bento()
+    with bentoml_serve(built["bento"], Path.cwd(), Path("build/smoke-serve.log")) as server:
+        passed = check(server.url, params, built["model"], commit_sha())
+    log.info("smoke test of %s passed:\n  %s", built["bento"], "\n  ".join(passed))
