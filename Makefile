@@ -31,7 +31,7 @@ TAG ?=
 CML_VERSION := 0.20.6
 
 .PHONY: help install check run report bento serve smoke pull push test test-fast lint format clean catalogue-docs \
-	bench-pipeline bench-report bench-serve bench-scale ci-report ci-summary ci-pr-info ci-gate cml-install \
+	bench-pipeline bench-report bench-serve bench-scale bench-image ci-report ci-summary ci-pr-info ci-gate cml-install \
 	ci-comment release-check image-tags release-assets deploy github-release \
 	base-image image smoke-image push-image
 
@@ -117,6 +117,9 @@ bench-serve: install ## the service vs a hand-written baseline under wrk; soak; 
 
 bench-scale: install ## the pipeline on 100k, 1M and 3M synthetic rows: seconds and peak memory
 	python -m bench.scale
+
+bench-image: install ## the image: size per layer, build times, cold start, req/s beside the host
+	python -m bench.image
 
 bench-report: install ## time the report on a fresh clone and on a PR; refresh docs/example-report
 	python -m bench.report --example docs/example-report

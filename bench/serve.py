@@ -17,59 +17,21 @@ memory within 10 % of where it started, no schemathesis failure over 500+ cases.
 """
 
 import argparse
-import json
 import os
 import re
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import joblib
 import pandas as pd
-import psutil
+from testkit.load import line, request_body, tree_rss, wrk, wrk_script
 from testkit.repo import project_repo, run, tool_env
 from testkit.server import build_bento, free_port, process_server, schemathesis, served_bento
 
-from classifier.serving.smoke import request_rows
-
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def request_body(rows: list[dict]) -> str:
-    return json.dumps({"rows": rows})
-
-
-def wrk_script(path: Path, body: str) -> Path:
-    path.write_text(
-        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-        f"wrk.body = [[{body}]]\n"
-    )
-    return path
-
-
-def wrk(url: str, script: Path, connections: int, seconds: int) -> dict[str, float]:
-    """One wrk run (one thread, so the servers keep the cores): req/s, p50, p99, errors."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
-    out = subprocess.run(
-        [*command, f"{url}/predict"], capture_output=True, text=True, check=True
-    ).stdout
-    latency = {
-        q: float(v) * UNITS[u] for q, v, u in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)\b", out)
-    }
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sockets = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    )
-    errors = (int(non_2xx[1]) if non_2xx else 0) + (
-        sum(map(int, sockets.groups())) if sockets else 0
-    )
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-        "p50": latency["50"],
-        "p99": latency["99"],
-        "errors": errors,
-    }
+from classifier.contracts.params import load_params
+from classifier.serving.api import request_rows
+from classifier.serving.bento import feature_schema
 
 
 def in_process(model, frame: pd.DataFrame, rows: int, seconds: float = 3.0) -> float:
@@ -81,19 +43,6 @@ def in_process(model, frame: pd.DataFrame, rows: int, seconds: float = 3.0) -> f
         model.predict_proba(batch)
         calls += 1
     return calls * rows / (time.perf_counter() - started)
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory of a server and all its worker processes, in bytes."""
-    root = psutil.Process(pid)
-    return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
-
-
-def line(name: str, figures: dict[str, float]) -> str:
-    return (
-        f"  {name:<34} {figures['rps']:8.0f} req/s   p50 {figures['p50']:6.1f} ms   "
-        f"p99 {figures['p99']:6.1f} ms   errors {figures['errors']:.0f}"
-    )
 
 
 def measure_single_rows(url: str, script: Path, seconds: int) -> dict[int, dict[str, float]]:
@@ -143,8 +92,10 @@ def main() -> None:
         repo = project_repo(work / "repo")
         run(["classifier", "run"], repo)
         model = joblib.load(repo / "models/model.joblib")
-        test = pd.read_parquet(repo / "data/prepared/test.parquet").drop(columns=["species"])
-        rows = request_rows(test)
+        params = load_params(repo / "params.yaml")
+        train = pd.read_parquet(repo / params.paths.train_data)
+        test = pd.read_parquet(repo / params.paths.test_data).drop(columns=[params.data.target])
+        rows = request_rows(test, feature_schema(model, params.data, train))
         one = wrk_script(work / "one.lua", request_body(rows[:1]))
         thousand = wrk_script(work / "thousand.lua", request_body((rows * 15)[:1000]))
 
@@ -156,6 +107,7 @@ def main() -> None:
         home = work / "bentoml"
         tag = build_bento(repo, home)
         with served_bento(repo, home, tag, work / "serve.log") as server:
+            assert server.pid is not None
             bento = measure_single_rows(server.url, one, args.seconds)
             wrk(server.url, thousand, 8, 3)  # warm up: the batching optimiser re-learns costs
             big = max(

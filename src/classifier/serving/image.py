@@ -143,13 +143,14 @@ def labels(env: Mapping[str, str], version: str, commit: str) -> dict[str, str]:
     }
 
 
-def build(env: Mapping[str, str]) -> dict[str, Any]:
+def build(env: Mapping[str, str], cache: bool = True) -> dict[str, Any]:
     """Build the image of the last bento under every name; record its ID in build/image.json."""
     docker("version", what="a Docker engine")
     built, commit = built_bento(), commit_sha()
     names, base = image_names(built["bento"], env), choose_base(env)
     version = read(IMAGE_TAGS, "make image-tags")["version"] if IMAGE_TAGS.is_file() else None
     args = ["build", "--network", "host", "--build-arg", f"BASE_IMAGE={base}"]
+    args += [] if cache else ["--no-cache"]
     for key, value in labels(env, version or built["bento"].split(":")[-1], commit).items():
         args += ["--label", f"{key}={value}"]
     for name in names:
@@ -241,11 +242,12 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="classifier image", description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=["base", "build", "smoke", "push"])
     parser.add_argument("--mirror", default=DEBIAN_MIRROR, help="Debian mirror for `base`")
+    parser.add_argument("--no-cache", action="store_true", help="`build` every layer anew")
     args = parser.parse_args(argv[1:])
     if args.step == "base":
         log.info("base image %s built from %s", base_image(args.mirror), args.mirror)
     elif args.step == "build":
-        info = build(os.environ)
+        info = build(os.environ, cache=not args.no_cache)
         log.info("image %s built on %s: %s", info["id"][:19], info["base"], ", ".join(info["tags"]))
     elif args.step == "smoke":
         log.info("smoke test of the image passed:\n  %s", "\n  ".join(smoke()))

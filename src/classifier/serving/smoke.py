@@ -43,10 +43,11 @@ READY_TIMEOUT = 120.0
 
 @dataclass(frozen=True)
 class Server:
-    """A running server: where to reach it, and why it is gone (None while it runs)."""
+    """A running server: where to reach it, why it is gone (None while it runs), its process."""
 
     url: str
     gone: Callable[[], str | None]
+    pid: int | None = None  # the root of a local server's process tree
 
 
 def free_port() -> int:
@@ -87,7 +88,7 @@ def process_server(
         status = process.poll()
         return None if status is None else f"it exited with status {status} (log: {log_file})"
 
-    server = Server(url, gone)
+    server = Server(url, gone, process.pid)
     try:
         wait_ready(server)
         yield server
