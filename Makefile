@@ -24,6 +24,8 @@ export UV_COMPILE_BYTECODE := 1
 
 BASE ?= main
 REPORT_DIR ?= report
+RECORDS ?=
+REFERENCE ?=
 PYTEST_ARGS ?=
 HEAD_SHA ?=
 ARTIFACT ?= pr-report
@@ -33,7 +35,7 @@ CML_VERSION := 0.20.6
 .PHONY: help install check run report bento serve smoke pull push test test-fast lint format clean catalogue-docs \
 	bench-pipeline bench-report bench-serve bench-scale bench-image ci-report ci-summary ci-pr-info ci-gate cml-install \
 	ci-comment release-check image-tags release-assets deploy github-release \
-	base-image image smoke-image push-image
+	base-image image smoke-image push-image monitor monitor-reference monitor-issue retrain-pr
 
 help: ## list the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -78,6 +80,9 @@ smoke-image: install ## run the image on 127.0.0.1: readiness, metadata, parity,
 
 push-image: install ## push the image's names, only if they are the image that passed smoke-image
 	classifier image push
+
+monitor: install ## served traffic (RECORDS=folder, file or URL) against the model's reference -> monitor/
+	classifier monitor $(if $(RECORDS),--records $(RECORDS)) $(if $(REFERENCE),--reference $(REFERENCE))
 
 pull: install ## dvc pull from the default remote (skipped, with a notice, without credentials)
 	classifier pull
@@ -152,6 +157,15 @@ image-tags: install ## CI: image names for this push (sha-<short> + main, or X.Y
 
 release-assets: install ## CI: model card and exported bento for the GitHub release
 	classifier release assets
+
+monitor-reference: ## CI (monitor): the latest release's reference.json into build/ (needs gh)
+	gh release download --pattern reference.json --dir build --clobber
+
+monitor-issue: install ## CI (monitor): create, edit or close the one "Model monitoring" issue
+	classifier monitor-issue
+
+retrain-pr: install ## CI (monitor): a pull request adding the labelled traffic to the raw data
+	classifier retrain-pr
 
 deploy: ## CI: POST the new image to DEPLOY_WEBHOOK_URL (skipped when unset; standard library only)
 	PYTHONPATH=src $(PYTHON) -m classifier deploy

@@ -19,12 +19,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bento": ("classifier.serving.bento", "model into the BentoML store; build the bento"),
     "smoke": ("classifier.serving.smoke", "serve the bento; its answers must be the model's"),
     "image": ("classifier.serving.image", "the container image: base, build, smoke, push"),
+    "monitor": ("classifier.monitor.report", "served traffic against the model's reference"),
     "pull": ("classifier.ci.remote", "dvc pull from the default remote"),
     "push": ("classifier.ci.remote", "dvc push to the default remote"),
     "ci": ("classifier.ci.steps", "pull-request workflow steps: pr-info, summary, gate"),
     "comment": ("classifier.ci.comment", "post a report artifact on its PR with CML"),
     "release": ("classifier.ci.release", "release workflow steps"),
     "deploy": ("classifier.ci.deploy", "POST the released image to the deploy webhook"),
+    "monitor-issue": ("classifier.ci.monitor_issue", "keep the one 'Model monitoring' issue"),
+    "retrain-pr": ("classifier.ci.retrain", "open a pull request with labelled traffic"),
 }
 
 

@@ -74,6 +74,11 @@ def test_least_privilege_per_job():
         "github-release": {"contents": "write"},
         "deploy": {"contents": "read"},
     }
+    assert permissions(flows / "monitor.yml") == {
+        "": {},
+        "monitor": {"contents": "read", "issues": "write"},
+        "retrain": {"contents": "write", "pull-requests": "write"},
+    }
 
 
 def test_the_comment_job_never_checks_out_the_pull_request():
@@ -87,4 +92,5 @@ def test_secrets_reach_only_the_steps_that_need_them():
         for job, step in steps(path):
             text = yaml.safe_dump(step)
             if "secrets." in text:
-                assert step.get("run") in ("make pull", "make deploy"), (path.name, job, step)
+                needs_storage = ("make pull", "make deploy", "make monitor", "make retrain-pr")
+                assert step.get("run") in needs_storage, (path.name, job, step)

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +27,7 @@ from classifier.contracts.labels import label_text
 from classifier.contracts.params import PARAMS_FILE, load_params
 from classifier.contracts.yamlfile import read_yaml
 from classifier.report.markdown import table
-from classifier.serving.artifacts import IMAGE_TAGS, built_tag, read
+from classifier.serving.artifacts import IMAGE_TAGS, REFERENCE, built_tag, read
 from classifier.stages.pipeline import reproduce
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,10 @@ def assets(env: Mapping[str, str]) -> list[Path]:
     exported.unlink(missing_ok=True)
     # BentoML reads a relative destination as rooted at "/"; give it an absolute one.
     subprocess.run(["bentoml", "export", bento, str(exported.resolve())], check=True)
-    log.info("release assets: %s, %s", card, exported)
-    return [card, exported]
+    reference = ASSETS / REFERENCE.name  # monitoring reads it (`make monitor-reference`)
+    shutil.copyfile(REFERENCE, reference)
+    log.info("release assets: %s, %s, %s", card, exported, reference)
+    return [card, exported, reference]
 
 
 def main(argv: list[str]) -> None:

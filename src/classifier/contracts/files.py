@@ -2,6 +2,8 @@
 
 import json
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,3 +82,23 @@ def save_figure(path: Path, figure: "Figure") -> None:
     """Save a matplotlib figure as PNG without version metadata, atomically."""
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+
+
+def write_folder(
+    out: Path, texts: dict[str, str], figures: dict[str, "Figure"], jsons: dict[str, Any]
+) -> None:
+    """Write a folder of files beside `out` and swap it in whole, so no old file lingers."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, text in texts.items():
+            write_text(staging / name, text)
+        for name, figure in figures.items():
+            save_figure(staging / name, figure)
+        for name, obj in jsons.items():
+            write_json(staging / name, obj)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -241,6 +241,18 @@ class Report(_Section):
     max_chars: int = Field(60000, ge=5000, le=65000)
 
 
+class Monitor(_Section):
+    """When `make monitor` raises an alert: served traffic against the model's reference."""
+
+    drift: float = Field(0.25, gt=0, description="PSI of a feature against training")
+    prediction_mix: float = Field(0.25, gt=0, description="PSI of predicted classes against test")
+    missing: float = Field(0.10, ge=0, le=1, description="rise in a feature's missing share")
+    refused: float = Field(0.05, ge=0, le=1, description="share of requests refused with a 400")
+    accuracy_drop: float = Field(0.05, ge=0, le=1, description="live accuracy below test's by")
+    min_records: int = Field(200, ge=1, description="fewer: no drift alert, the report says so")
+    records: str = Field("monitoring", min_length=1, description="where the service records")
+
+
 class Compute(_Section):
     """How many cores to use; does not change results, so no stage declares it."""
 
@@ -264,6 +276,7 @@ class Params(_Section):
     evaluate: Evaluate
     gates: Gates = Gates()
     report: Report = Report()
+    monitor: Monitor = Monitor()
     compute: Compute = Compute()
 
     @model_validator(mode="after")

@@ -8,14 +8,10 @@ after everything is written.
 
 import argparse
 import logging
-import shutil
-import tempfile
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import save_figure, write_json, write_text
+from classifier.contracts.files import write_folder
 from classifier.contracts.git import short_sha
 from classifier.contracts.params import PARAMS_FILE, Params, load_params, parse_params
 from classifier.contracts.yamlfile import parse_yaml
@@ -48,23 +44,6 @@ def gate_json(rules: list[Rule], base: str, base_sha: str | None, head_sha: str 
         "failures": [rule.message for rule in rules if rule.passed is False],
         "rules": [{"key": r.key, "passed": r.passed, "message": r.message} for r in rules],
     }
-
-
-def write_folder(out: Path, files: dict[str, str], images: dict[str, Figure], gate: dict) -> None:
-    """Build the folder beside `out` and swap it in whole, so no old image lingers."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, text in files.items():
-            write_text(staging / name, text)
-        for name, figure in images.items():
-            save_figure(staging / name, figure)
-        write_json(staging / "gate.json", gate)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def pipeline_error(reproduce: bool) -> str | None:
@@ -114,17 +93,14 @@ def build(
         text = failure_only(reason)
         rules = [Rule("pipeline", False, f"the pipeline failed: {reason}")]
         gate = gate_json(rules, base_rev, short_sha(root, base_rev), head_sha)
-        write_folder(out, {"report.md": text, "summary.md": text}, {}, gate)
+        write_folder(out, {"report.md": text, "summary.md": text}, {}, {"gate.json": gate})
         log.info("❌ the pipeline failed: %s", reason)
         return False
     comparison = compare(root, base_rev, params, head_sha=head_sha, pipeline_error=error)
     markdown = fit(sections.render(comparison), params.report.max_chars, FULL_REPORT) + "\n"
-    write_folder(
-        out,
-        {"report.md": markdown, "summary.md": without_images(markdown)},
-        figures(comparison),
-        gate_json(comparison.rules, base_rev, comparison.base_sha, comparison.head_sha),
-    )
+    texts = {"report.md": markdown, "summary.md": without_images(markdown)}
+    verdict = gate_json(comparison.rules, base_rev, comparison.base_sha, comparison.head_sha)
+    write_folder(out, texts, figures(comparison), {"gate.json": verdict})
     log.info("%s", sections.verdict(comparison).removeprefix("## "))
     log.info("report written to %s/report.md", out)
     return passed(comparison.rules)

@@ -1,8 +1,8 @@
 """The report's data section: rows by content, schema, class balance, drift."""
 
+from classifier.contracts.drift import MAJOR, MOVED, mark
 from classifier.contracts.labels import label_text
 from classifier.report.comparison import Comparison
-from classifier.report.datadiff import PSI_MAJOR, PSI_MOVED
 from classifier.report.figures import IMAGES, drift_moved
 from classifier.report.markdown import image, table
 
@@ -61,15 +61,11 @@ def _drift(c: Comparison) -> list[str]:
     top = c.data.drift[: c.params.report.drift_top] if c.data else []
     if not top:
         return []
-    rows = [[f"`{d.feature}`", f"{_mark(d.psi)} {d.psi:.3f}", d.base, d.head] for d in top]
+    rows = [[f"`{d.feature}`", f"{mark(d.psi)} {d.psi:.3f}", d.base, d.head] for d in top]
     parts = [
-        f"Drift per feature (population stability index; ≥ {PSI_MOVED} moved, ≥ {PSI_MAJOR} "
+        f"Drift per feature (population stability index; ≥ {MOVED} moved, ≥ {MAJOR} "
         f"major), top {len(top)}:\n\n" + table(["feature", "PSI", c.base_rev, "PR"], rows)
     ]
     if drift_moved(c):
         parts.append(image(IMAGES["drift"], "Data drift per feature"))
     return parts
-
-
-def _mark(score: float) -> str:
-    return "🔴" if score >= PSI_MAJOR else "🟠" if score >= PSI_MOVED else "⚪"

@@ -4,19 +4,15 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-import numpy as np
 import pandas as pd
 
+from classifier.contracts.drift import drift, reference
 from classifier.contracts.labels import Label, label_text
 from classifier.contracts.params import DataContract
 
 # Row alignment (which rows were edited in place) uses difflib, which is quick on
 # mostly-equal tables but not linear; above this size rows are compared as multisets.
 ALIGN_MAX_ROWS = 100_000
-PSI_BINS = 10
-PSI_FLOOR = 1e-4  # keeps empty bins from making the logarithm infinite
-PSI_MOVED = 0.1  # below: no meaningful shift
-PSI_MAJOR = 0.25  # 0.1-0.25 moderate; above: major
 
 
 @dataclass(frozen=True)
@@ -110,23 +106,9 @@ def schema_changes(base: DataContract, head: DataContract) -> list[str]:
     return sorted(changes)
 
 
-def _proportions(counts: pd.Series, categories: list) -> np.ndarray:
-    shares = counts.reindex(categories, fill_value=0).to_numpy(dtype=float)
-    return np.clip(shares / max(shares.sum(), 1), PSI_FLOOR, None)
-
-
 def psi(base: pd.Series, head: pd.Series) -> float:
-    """Population stability index of `head` against `base`; missing values are their own bin."""
-    if pd.api.types.is_numeric_dtype(base) and pd.api.types.is_numeric_dtype(head):
-        edges = np.unique(np.nanquantile(base.dropna(), np.linspace(0, 1, PSI_BINS + 1)))
-        edges = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
-        base = pd.cut(base, edges.tolist()).astype(str)
-        head = pd.cut(head, edges.tolist()).astype(str)
-    base_counts = base.astype(str).value_counts()
-    head_counts = head.astype(str).value_counts()
-    categories = sorted(set(base_counts.index) | set(head_counts.index))
-    b, h = _proportions(base_counts, categories), _proportions(head_counts, categories)
-    return float(np.sum((h - b) * np.log(h / b)))
+    """Population stability index of `head` against `base`'s distribution (contracts.drift)."""
+    return drift(reference(base), head)
 
 
 def describe(column: pd.Series) -> str:

@@ -5,10 +5,10 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from classifier.contracts.drift import MOVED
 from classifier.contracts.labels import Label, label_text
 from classifier.report import plots
 from classifier.report.comparison import Comparison
-from classifier.report.datadiff import PSI_MOVED
 from classifier.report.plots import Paired
 
 IMAGES = {
@@ -43,7 +43,7 @@ def drift_moved(c: Comparison) -> list[Any]:
     """The features whose drift crossed the 'moved' threshold, largest first (at most drift_top)."""
     if c.data is None:
         return []
-    return [d for d in c.data.drift if d.psi >= PSI_MOVED][: c.params.report.drift_top]
+    return [d for d in c.data.drift if d.psi >= MOVED][: c.params.report.drift_top]
 
 
 def figures(c: Comparison) -> dict[str, Figure]:
@@ -64,7 +64,7 @@ def figures(c: Comparison) -> dict[str, Figure]:
     moved = drift_moved(c)
     if moved:
         out[IMAGES["drift"]] = plots.drift(
-            [d.feature for d in moved], [d.psi for d in moved], PSI_MOVED
+            [d.feature for d in moved], [d.psi for d in moved], MOVED
         )
     return out
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -35,9 +36,21 @@ def _paired(paired: Paired) -> tuple[Figure, Axes]:
     y = np.arange(len(names))
     base_means = [np.nan if b is None else b[0] for b in base]
     base_stds = [0.0 if b is None else b[1] for b in base]
-    ax.barh(y - 0.2, base_means, height=0.4, xerr=base_stds, color=BASE, capsize=3, label=labels[0])
     head_means, head_stds = [h[0] for h in head], [h[1] for h in head]
-    ax.barh(y + 0.2, head_means, height=0.4, xerr=head_stds, color=HEAD, capsize=3, label=labels[1])
+    spread = any(base_stds) or any(head_stds)  # shares have no spread: no error bars
+    for offset, means, stds, colour, side in (
+        (-0.2, base_means, base_stds, BASE, labels[0]),
+        (0.2, head_means, head_stds, HEAD, labels[1]),
+    ):
+        ax.barh(
+            y + offset,
+            means,
+            height=0.4,
+            xerr=stds if spread else None,
+            color=colour,
+            capsize=3,
+            label=side,
+        )
     ax.set_yticks(y, labels=list(names))
     ax.invert_yaxis()
     fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
@@ -108,8 +121,10 @@ def _confusion_axes(
         ax.text(j, i, str(int(count)), ha="center", va="center", color=color)
 
 
-def drift(features: Sequence[str], scores: Sequence[float], threshold: float) -> Figure:
-    """Per-feature drift (PSI) between base and head data, with the 'moved' threshold marked."""
+def drift(
+    features: Sequence[str], scores: Sequence[float], threshold: float, sides: str = "base → head"
+) -> Figure:
+    """Per-feature drift (PSI) of one side against another, with the threshold marked."""
     fig = Figure(figsize=(6.4, 0.4 * len(features) + 1.4), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(features))
@@ -117,6 +132,36 @@ def drift(features: Sequence[str], scores: Sequence[float], threshold: float) ->
     ax.set_yticks(y, labels=list(features))
     ax.invert_yaxis()
     ax.axvline(threshold, color="grey", linestyle="--", linewidth=0.8)
-    ax.set_xlabel("population stability index (base → head)")
+    ax.set_xlabel(f"population stability index ({sides})")
     ax.set_title("Data drift per feature")
+    return fig
+
+
+def volume(times: Sequence[Any], rows: Sequence[int]) -> Figure:
+    """Rows recorded per time bin."""
+    fig = Figure(figsize=(6.4, 2.6), layout="constrained")
+    ax = fig.subplots()
+    ax.bar(range(len(rows)), rows, color=HEAD)
+    step = max(1, len(times) // 6)
+    ax.set_xticks(
+        range(0, len(times), step),
+        labels=[str(t) for t in times][::step],
+        rotation=20,
+        ha="right",
+        fontsize=7,
+    )
+    ax.set_ylabel("predictions")
+    ax.set_title("Volume")
+    return fig
+
+
+def shares_compare(
+    labels: Sequence[str], expected: Sequence[float], live: Sequence[float], sides: tuple[str, str]
+) -> Figure:
+    """Two sets of shares per label (say, classes predicted on the test set and live)."""
+    paired = Paired(labels, [(e, 0.0) for e in expected], [(s, 0.0) for s in live], sides)
+    fig, ax = _paired(paired)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xlabel("share of rows")
+    ax.set_title("Predicted classes")
     return fig

@@ -69,6 +69,26 @@ def prediction_model(classes: list[Label]) -> type[BaseModel]:
     )
 
 
+class FeedbackBase(BaseModel):
+    """A true label for one row of an earlier prediction (its label type set per model)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    request_id: str = Field(
+        pattern=r"^[0-9a-f]{16}$", description="the X-BentoML-Request-ID of the prediction"
+    )
+    row: int = Field(0, ge=0, lt=MAX_ROWS, description="the row of that request (0 for one row)")
+    label: Any = Field(description="the true class")
+
+
+def feedback_model(classes: list[Label]) -> type[FeedbackBase]:
+    """FeedbackBase with `label` one of the contract's classes."""
+    label: Any = Literal[tuple(classes)]
+    return create_model(
+        "Feedback", __base__=FeedbackBase, label=(label, Field(description="the true class"))
+    )
+
+
 def rows_frame(rows: list[BaseModel], schema: dict[str, Any]) -> pd.DataFrame:
     """Requests as the model's input table: contract column order, missing values as NaN."""
     numeric, categorical = list(schema["numeric"]), list(schema["categorical"])

@@ -14,6 +14,7 @@ BUILD = Path("build")
 BENTO_INFO = BUILD / "bento.json"  # {"bento": tag, "model": tag}: `make bento`
 IMAGE_TAGS = BUILD / "image-tags.json"  # {"image", "version", "tags"}: `make image-tags` (CI)
 IMAGE_INFO = BUILD / "image.json"  # {"id", "tags", "bento", "smoke", "pushed"}: `make image` …
+REFERENCE = BUILD / "reference.json"  # the model's monitoring reference: `make bento`
 
 
 def read(path: Path, made_by: str) -> dict[str, Any]:

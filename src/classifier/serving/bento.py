@@ -20,13 +20,15 @@ import joblib
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from classifier.contracts.drift import reference
 from classifier.contracts.errors import UserError
 from classifier.contracts.files import read_json, write_json
 from classifier.contracts.git import commit_sha
+from classifier.contracts.labels import Label, label_text
 from classifier.contracts.params import PARAMS_FILE, DataContract, Params, load_params
 from classifier.contracts.yamlfile import read_yaml
 from classifier.serving import api as serving
-from classifier.serving.artifacts import BENTO_INFO
+from classifier.serving.artifacts import BENTO_INFO, REFERENCE
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ BENTOFILE = Path("bentofile.yaml")
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 BUILD_CONTEXT = Path("src")
 REQUIREMENTS = Path("build/bento-requirements.txt")  # `uv export --only-group serve`
+REFERENCE_FILE = "reference.json"  # in the stored model's folder
 
 
 def numeric_ranges(train: pd.DataFrame, columns: list[str]) -> dict[str, list[float]]:
@@ -97,8 +100,36 @@ def model_metadata(model: Pipeline, params: Params, raw_params: dict, sha: str) 
     }
 
 
+def monitoring_reference(model: Pipeline, params: Params) -> dict[str, Any]:
+    """What monitoring compares served traffic with, so it needs no training data or DVC.
+
+    Each feature's distribution in the training split (contracts.drift), and on the test
+    split: the class mix, the mix the model predicts, its mean confidence and metrics.
+    """
+    train = pd.read_parquet(params.paths.train_data)
+    X, y = params.data.features_and_target(pd.read_parquet(params.paths.test_data))
+    proba = model.predict_proba(X)
+    predicted = pd.Series(model.classes_[proba.argmax(axis=1)])
+    return {
+        "classes": [label_text(c) for c in params.data.classes],
+        "features": {name: reference(train[name]).to_json() for name in params.data.features},
+        "test": {
+            "rows": len(y),
+            "actual": _shares(y, params.data.classes),
+            "predicted": _shares(predicted, params.data.classes),
+            "confidence": float(proba.max(axis=1).mean()),
+            "metrics": read_json(params.paths.metrics),
+        },
+    }
+
+
+def _shares(labels: pd.Series, classes: list[Label]) -> dict[str, float]:
+    return {label_text(c): float((labels == c).mean()) for c in classes}
+
+
 def save_model(params: Params) -> bentoml.Model:
-    """Copy models/model.joblib into a new version of the model in the BentoML store."""
+    """Copy models/model.joblib into a new version of the model in the BentoML store,
+    with its metadata and its monitoring reference (also written to build/reference.json)."""
     path = params.paths.model
     if not path.is_file():
         raise UserError(f"{path} not found; run `make run` (or `dvc pull`) before `make bento`")
@@ -108,6 +139,9 @@ def save_model(params: Params) -> bentoml.Model:
     labels = {"git_sha": sha[:12], "model_class": metadata["model_class"]}
     with bentoml.models.create(serving.MODEL_NAME, labels=labels, metadata=metadata) as stored:
         shutil.copyfile(path, Path(stored.path) / serving.MODEL_FILE)
+        reference_json = {"model": str(stored.tag), **monitoring_reference(model, params)}
+        write_json(Path(stored.path) / REFERENCE_FILE, reference_json)
+    write_json(REFERENCE, reference_json)
     return stored
 
 

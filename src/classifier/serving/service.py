@@ -5,9 +5,10 @@ so they must exist when this module is imported: the model is looked up in the
 BentoML store here (`make bento` puts it there; a bento carries its own store).
 """
 
-import contextlib
 import gc
 import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import bentoml
@@ -21,8 +22,12 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from classifier.contracts.labels import Label
 from classifier.serving import api as serving
+from classifier.serving import records
+from classifier.serving.traffic import Traffic
 
 MODEL = bentoml.models.BentoModel(f"{serving.MODEL_NAME}:latest")
+# BentoML serves from the bento's own folder: an absolute default keeps records findable.
+RECORDS = Path(os.environ.get("BENTOML_HOME") or "~/bentoml").expanduser() / "monitoring"
 
 
 def _stored_model() -> Any:
@@ -40,10 +45,13 @@ CLASSES: list[Label] = SCHEMA["classes"]
 if TYPE_CHECKING:  # built at import from the stored schema; statically, pydantic models
     Row = BaseModel
     Prediction = BaseModel
+    Feedback = serving.FeedbackBase
 else:
     Row = serving.row_model(SCHEMA)
     Prediction = serving.prediction_model(CLASSES)
+    Feedback = serving.feedback_model(CLASSES)
 Rows = Annotated[list[Row], Field(min_length=1, max_length=serving.MAX_ROWS)]
+Labels = Annotated[list[Feedback], Field(min_length=1, max_length=serving.MAX_ROWS)]
 _PREDICTIONS = TypeAdapter(list[Prediction])
 
 
@@ -59,6 +67,12 @@ class Predictions(IORootModel[list[Prediction]]):
 
     def model_dump_json(self, **kwargs: Any) -> str:
         return _PREDICTIONS.dump_json(self.root).decode()
+
+
+class Receipt(BaseModel):
+    """How many labels were recorded."""
+
+    recorded: int
 
 
 class Metadata(BaseModel):
@@ -95,68 +109,6 @@ def metadata() -> Metadata:
     )
 
 
-class ReadableErrors:
-    """ASGI middleware: every 400 names what is wrong, in BentoML's documented error shape.
-
-    Non-JSON bodies are refused up front (BentoML would try to parse multipart without
-    a boundary and answer 500), and validation bodies are rewritten by
-    serving.readable_error so `error` names the field.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        media_type = _media_type(scope)
-        if scope["method"] == "POST" and media_type not in (None, "application/json"):
-            error = {"error": f"Content-Type must be application/json, not {media_type}"}
-            await _send_json(send, 400, error)
-            return
-        held: list[Any] = []
-
-        async def rewrite(message: Any) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 400:
-                held.append(message)
-                return
-            if not held:
-                await send(message)
-                return
-            held.append(message)
-            if message.get("more_body"):
-                return
-            await _send_rewritten(send, held)
-
-        await self.app(scope, receive, rewrite)
-
-
-def _media_type(scope: Any) -> str | None:
-    for key, value in scope["headers"]:
-        if key == b"content-type":
-            return value.decode("latin-1").split(";")[0].strip().lower() or None
-    return None
-
-
-async def _send_json(send: Any, status: int, payload: dict[str, str]) -> None:
-    body = json.dumps(payload).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _send_rewritten(send: Any, messages: list[Any]) -> None:
-    start, chunks = messages[0], messages[1:]
-    body = b"".join(m.get("body", b"") for m in chunks)
-    with contextlib.suppress(ValueError, AttributeError):  # not a JSON object: unchanged
-        body = json.dumps(serving.readable_error(json.loads(body))).encode()
-    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-    headers.append((b"content-length", str(len(body)).encode()))
-    await send({**start, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 @bentoml.asgi_app(metadata_app, path="/")
 @bentoml.service(
     name=serving.MODEL_NAME,
@@ -169,6 +121,10 @@ async def _send_rewritten(send: Any, messages: list[Any]) -> None:
     # One access-log line per request costs ~7% of throughput; /metrics counts traffic.
     # Turn it on with BENTOML_CONFIG_OPTIONS='logging.access.enabled=true'.
     logging={"access": {"enabled": False}},
+    # Records of predictions, labels and refusals (classifier.serving.records), as JSON
+    # lines under $BENTOML_HOME/monitoring; BentoML's config changes the folder or the
+    # sink, e.g. BENTOML_CONFIG_OPTIONS='services.classifier.monitoring.type=otlp'.
+    monitoring={"enabled": True, "type": "default", "options": {"log_path": str(RECORDS)}},
 )
 class Classifier:
     """Predicts the class of each row, with the probability of every class."""
@@ -197,6 +153,18 @@ class Classifier:
             Prediction.model_construct(**p) for p in serving.predict(self.model, frame, CLASSES)
         ]
 
+    @bentoml.api
+    def feedback(self, labels: Labels) -> Receipt:
+        """True labels of earlier predictions, named by the X-BentoML-Request-ID header their
+        response carried (and the row, for a request of several rows); monitoring joins them."""
+        with bentoml.monitor(records.FEEDBACK) as monitor:
+            for item in labels:
+                for value, (name, role, kind) in records.feedback_record(
+                    item.request_id, item.row, item.label
+                ):
+                    monitor.log(value, name, role, kind)
+        return Receipt(recorded=len(labels))
+
 
 # The decorators made Classifier a bentoml.Service, which its stubs do not tell mypy.
-cast(Any, Classifier).add_asgi_middleware(ReadableErrors)
+cast(Any, Classifier).add_asgi_middleware(Traffic, model=str(STORED.tag))

@@ -1,0 +1,181 @@
+"""Served traffic against the model's reference: what moved, how good, what raises an alert.
+
+Pure functions over the record tables (classifier.monitor.records) and the reference
+stored with the model (classifier.monitor.reference); thresholds come from params.yaml
+(`monitor:`). Drift is contracts.drift's PSI, the same measure as the PR's data diff.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, f1_score
+
+from classifier.contracts.drift import Reference, counts, psi
+from classifier.contracts.labels import label_text
+from classifier.contracts.params import Monitor
+from classifier.monitor.records import Records
+from classifier.monitor.reference import ModelReference
+from classifier.serving import records as fields
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """One feature of served traffic against training."""
+
+    feature: str
+    psi: float
+    missing_then: float
+    missing_now: float
+    unknown: float  # share of values outside every category (or bin) seen in training
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How good the served predictions are: measured from labels, or estimated."""
+
+    labelled: int
+    accuracy: float | None  # from feedback labels
+    f1_macro: float | None
+    estimated_accuracy: float  # mean probability of the predicted class (an estimate)
+    test_accuracy: float | None
+    test_confidence: float
+
+
+@dataclass
+class Findings:
+    """Everything the monitoring report says; `alerts` is what made it raise one."""
+
+    rows: int
+    requests: int
+    models: list[str]
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    volume: pd.Series
+    drift: list[FeatureDrift]
+    mix: dict[str, tuple[float, float]]  # class -> (test share, live share)
+    mix_psi: float
+    refused: pd.Series  # requests refused, per reason
+    refused_share: float
+    quality: Quality
+    alerts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def volume(predictions: pd.DataFrame) -> pd.Series:
+    """Rows per time bin: hours over a short span, days over a long one."""
+    times = predictions[fields.TIMESTAMP].dropna()
+    if times.empty:
+        return pd.Series(dtype="int64")
+    span = times.max() - times.min()
+    freq = "min" if span <= pd.Timedelta(hours=2) else "h" if span <= pd.Timedelta(days=3) else "D"
+    return times.dt.floor(freq).value_counts().sort_index()
+
+
+def feature_drift(name: str, ref: Reference, column: pd.Series) -> FeatureDrift:
+    found = counts(ref, column)
+    total = max(int(found.sum()), 1)
+    return FeatureDrift(
+        feature=name,
+        psi=psi(ref.shares, found / total),
+        missing_then=ref.shares[-2],
+        missing_now=found[-2] / total,
+        unknown=found[-1] / total,
+    )
+
+
+def quality(records: Records, ref: ModelReference) -> Quality:
+    """Accuracy and F1 where feedback labels exist; the expected accuracy from probabilities."""
+    predictions = records.predictions
+    proba = predictions[[fields.PROBABILITY + c for c in ref.classes]].to_numpy(dtype=float)
+    estimated = float(np.nanmax(proba, axis=1).mean()) if len(proba) else float("nan")
+    keys = [fields.REQUEST, fields.ROW]
+    truth = records.feedback.drop_duplicates(keys, keep="last")
+    joined = predictions[[*keys, fields.LABEL]].merge(
+        truth[[*keys, fields.LABEL]], on=keys, suffixes=("", "_true")
+    )
+    accuracy = f1 = None
+    if len(joined):
+        predicted = joined[fields.LABEL].map(label_text)
+        actual = joined[f"{fields.LABEL}_true"].map(label_text)
+        accuracy = float(accuracy_score(actual, predicted))
+        f1 = float(
+            f1_score(actual, predicted, average="macro", labels=ref.classes, zero_division=0)
+        )
+    return Quality(
+        len(joined), accuracy, f1, estimated, ref.metrics.get("accuracy"), ref.confidence
+    )
+
+
+def analyse(records: Records, ref: ModelReference, limits: Monitor) -> Findings:
+    """Compare served traffic with the reference and name every threshold crossed."""
+    predictions = records.predictions
+    live = predictions[fields.LABEL].map(label_text).value_counts(normalize=True)
+    mix = {c: (ref.predicted.get(c, 0.0), float(live.get(c, 0.0))) for c in ref.classes}
+    refused = records.refusals[fields.REASON].value_counts()
+    requests = int(predictions[fields.REQUEST].nunique())
+    times = predictions[fields.TIMESTAMP]
+    found = Findings(
+        rows=len(predictions),
+        requests=requests,
+        models=sorted(predictions[fields.MODEL].dropna().unique().tolist()),
+        start=times.min() if len(times) else None,
+        end=times.max() if len(times) else None,
+        volume=volume(predictions),
+        drift=sorted(
+            (feature_drift(n, r, predictions[fields.FEATURE + n]) for n, r in ref.features.items()),
+            key=lambda d: (-round(d.psi, 9), d.feature),
+        ),
+        mix=mix,
+        mix_psi=psi([t for t, _ in mix.values()], [s for _, s in mix.values()]),
+        refused=refused,
+        refused_share=int(refused.sum()) / max(requests + int(refused.sum()), 1),
+        quality=quality(records, ref),
+    )
+    found.alerts, found.notes = alerts(found, ref, limits)
+    return found
+
+
+def alerts(found: Findings, ref: ModelReference, limits: Monitor) -> tuple[list[str], list[str]]:
+    """The thresholds crossed (each naming the measure and the threshold), and notes."""
+    raised: list[str] = []
+    notes: list[str] = []
+    if found.rows < limits.min_records:
+        notes.append(
+            f"{found.rows} predictions recorded, fewer than monitor.min_records "
+            f"({limits.min_records}): drift is not judged yet"
+        )
+    else:
+        raised += [
+            f"`{d.feature}` drifted: PSI {d.psi:.3f} ≥ {limits.drift} (monitor.drift)"
+            for d in found.drift
+            if d.psi >= limits.drift
+        ]
+        raised += [
+            f"`{d.feature}` is missing in {d.missing_now:.1%} of rows, {d.missing_then:.1%} in "
+            f"training: up more than {limits.missing:.0%} (monitor.missing)"
+            for d in found.drift
+            if d.missing_now - d.missing_then > limits.missing
+        ]
+        if found.mix_psi >= limits.prediction_mix:
+            raised.append(
+                f"the predicted classes moved: PSI {found.mix_psi:.3f} against the test set "
+                f"≥ {limits.prediction_mix} (monitor.prediction_mix)"
+            )
+    if found.refused_share > limits.refused:
+        raised.append(
+            f"{found.refused_share:.1%} of requests were refused (400), more than "
+            f"{limits.refused:.0%} (monitor.refused)"
+        )
+    quality_now, test = found.quality.accuracy, found.quality.test_accuracy
+    if quality_now is not None and test is not None and test - quality_now > limits.accuracy_drop:
+        raised.append(
+            f"live accuracy {quality_now:.4f} is {test - quality_now:.4f} below the test set's "
+            f"{test:.4f}, more than {limits.accuracy_drop} (monitor.accuracy_drop)"
+        )
+    foreign = [m for m in found.models if m != ref.model]
+    if foreign:
+        notes.append(
+            f"records of other models than the reference's {ref.model}: {', '.join(foreign)}"
+        )
+    return raised, notes

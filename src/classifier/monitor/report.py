@@ -1,0 +1,193 @@
+"""`make monitor`: the served model's records against its reference, as a report and an exit status.
+
+Writes a folder (monitor/ by default) like the pull-request report's: report.md with the
+charts it links, summary.md (the same without images, for an issue or a job summary)
+and findings.json (alerts and figures, for the workflow). Exit status 1 when an alert
+fires, after everything is written.
+"""
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from classifier.contracts.drift import mark
+from classifier.contracts.files import write_folder
+from classifier.contracts.params import Monitor, load_params
+from classifier.monitor import records
+from classifier.monitor.analysis import Findings, analyse
+from classifier.monitor.reference import ModelReference, load
+from classifier.report import plots
+from classifier.report.markdown import IMAGE, MISSING, image, number, table
+from classifier.serving.artifacts import REFERENCE
+
+log = logging.getLogger(__name__)
+
+IMAGES = {"volume": "volume.png", "drift": "drift.png", "mix": "mix.png"}
+TITLE = "Model monitoring"
+
+
+def verdict(found: Findings) -> str:
+    if found.alerts:
+        more = f" (and {len(found.alerts) - 1} more)" if len(found.alerts) > 1 else ""
+        return f"## 🔔 {TITLE}: {found.alerts[0]}{more}"
+    return f"## ✅ {TITLE}: within thresholds"
+
+
+def overview(found: Findings, ref: ModelReference) -> str:
+    period = f"{found.start:%Y-%m-%d %H:%M} to {found.end:%Y-%m-%d %H:%M}" if found.start else "—"
+    lines = [
+        verdict(found),
+        f"{found.rows:,} predictions in {found.requests:,} requests, {period}, "
+        f"against the reference of `{ref.model}` ({ref.test_rows} test rows).",
+    ]
+    if found.alerts:
+        lines.append("### Alerts\n\n" + "\n".join(f"- 🔔 {a}" for a in found.alerts))
+    if not found.volume.empty:
+        lines.append("### Volume\n\n" + image(IMAGES["volume"], "Predictions per time bin"))
+    return "\n\n".join(lines)
+
+
+def drift(found: Findings, limits: Monitor) -> str:
+    rows = [
+        [
+            f"`{d.feature}`",
+            f"{mark(d.psi)} {d.psi:.3f}",
+            f"{d.missing_then:.1%}",
+            f"{d.missing_now:.1%}",
+            f"{d.unknown:.1%}",
+        ]
+        for d in found.drift
+    ]
+    head = ["feature", "PSI", "missing in training", "missing now", "unseen values"]
+    return (
+        f"### Drift against training\n\nPopulation stability index per feature; an alert at "
+        f"{limits.drift} (`monitor.drift`), or when the missing share rises by more than "
+        f"{limits.missing:.0%} (`monitor.missing`).\n\n"
+        + table(head, rows, right=(1, 2, 3, 4))
+        + "\n\n"
+        + image(IMAGES["drift"], "Drift per feature")
+    )
+
+
+def mix(found: Findings, limits: Monitor) -> str:
+    rows = [[c, f"{test:.1%}", f"{live:.1%}"] for c, (test, live) in found.mix.items()]
+    return (
+        f"### Predicted classes\n\nPSI {found.mix_psi:.3f} against the classes predicted on the "
+        f"test set (an alert at {limits.prediction_mix}, `monitor.prediction_mix`).\n\n"
+        + table(["class", "test set", "served"], rows, right=(1, 2))
+        + "\n\n"
+        + image(IMAGES["mix"], "Predicted classes: test set beside served")
+    )
+
+
+def refusals(found: Findings, limits: Monitor) -> str:
+    if found.refused.empty:
+        return "### Refused requests\n\nNone."
+    rows = [[f"`{reason}`", int(n)] for reason, n in found.refused.items()]
+    return (
+        f"### Refused requests\n\n{found.refused_share:.1%} of requests got a 400 (an alert above "
+        f"{limits.refused:.0%}, `monitor.refused`); an unknown category is `literal_error`, a "
+        "missing value where none is allowed `missing` or `*_type`.\n\n"
+        + table(["reason", "requests"], rows, right=(1,))
+    )
+
+
+def quality(found: Findings) -> str:
+    q = found.quality
+    rows = [["accuracy (test set)", number(q.test_accuracy, 4)]]
+    if q.accuracy is not None:
+        rows += [
+            [f"accuracy (live, {q.labelled:,} labelled rows)", number(q.accuracy, 4)],
+            ["F1 macro (live)", number(q.f1_macro, 4)],
+        ]
+    else:
+        rows.append(["accuracy (live)", f"{MISSING} no feedback labels yet"])
+    rows += [
+        [
+            "**estimate**: mean probability of the predicted class (live)",
+            number(q.estimated_accuracy, 4),
+        ],
+        ["the same on the test set", number(q.test_confidence, 4)],
+    ]
+    return (
+        "### Quality\n\nMeasured where `POST /feedback` gave true labels; otherwise only "
+        "estimated from the served probabilities (an estimate, not a measurement).\n\n"
+        + table(["measure", "value"], rows, right=(1,))
+    )
+
+
+def render(found: Findings, ref: ModelReference, limits: Monitor) -> str:
+    parts = [
+        overview(found, ref),
+        drift(found, limits),
+        mix(found, limits),
+        refusals(found, limits),
+        quality(found),
+    ]
+    if found.notes:
+        parts.append("### Notes\n\n" + "\n".join(f"- {n}" for n in found.notes))
+    return "\n\n".join(parts) + "\n"
+
+
+def figures(found: Findings, ref: ModelReference, limits: Monitor) -> dict[str, Figure]:
+    out = {
+        IMAGES["drift"]: plots.drift(
+            [d.feature for d in found.drift],
+            [d.psi for d in found.drift],
+            limits.drift,
+            "training → served",
+        ),
+        IMAGES["mix"]: plots.shares_compare(
+            list(found.mix),
+            [t for t, _ in found.mix.values()],
+            [s for _, s in found.mix.values()],
+            ("test set", "served"),
+        ),
+    }
+    if not found.volume.empty:
+        out[IMAGES["volume"]] = plots.volume(list(found.volume.index), found.volume.tolist())
+    return out
+
+
+def findings_json(found: Findings) -> dict:
+    return {
+        "alert": bool(found.alerts),
+        "alerts": found.alerts,
+        "rows": found.rows,
+        "drift": {d.feature: d.psi for d in found.drift},
+        "accuracy": found.quality.accuracy,
+        "estimated_accuracy": found.quality.estimated_accuracy,
+    }
+
+
+def build(source: str, reference: Path, out: Path, limits: Monitor) -> Findings:
+    """Read, analyse, and write the report folder."""
+    ref = load(reference)
+    found = analyse(records.read(source, ref), ref, limits)
+    markdown = render(found, ref, limits)
+    summary = IMAGE.sub("", markdown)
+    write_folder(
+        out,
+        {"report.md": markdown, "summary.md": summary},
+        figures(found, ref, limits),
+        {"findings.json": findings_json(found)},
+    )
+    return found
+
+
+def main(argv: list[str]) -> int | None:
+    """`classifier monitor [--records SOURCE] [--reference FILE] [--out monitor]`."""
+    parser = argparse.ArgumentParser(prog="classifier monitor", description=__doc__.splitlines()[0])
+    parser.add_argument("--records", help="folder, file or fsspec URL (params: monitor.records)")
+    parser.add_argument("--reference", type=Path, help=f"the model's reference ({REFERENCE})")
+    parser.add_argument("--out", type=Path, default=Path("monitor"), help="report folder")
+    args = parser.parse_args(argv[1:])
+    limits = load_params().monitor
+    source = args.records or os.environ.get("RECORDS") or limits.records
+    found = build(source, args.reference or REFERENCE, args.out, limits)
+    log.info("%s", verdict(found).removeprefix("## "))
+    log.info("report written to %s/report.md", args.out)
+    return 1 if found.alerts else None

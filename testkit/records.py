@@ -1,0 +1,77 @@
+"""Records as a served model writes them, without serving: BentoML's own monitor, in a subprocess.
+
+The service (classifier.serving.traffic) logs each answered row through `bentoml.monitor`;
+this writes the same fields through the same API into a folder, so the workflow tests
+get real record files in seconds. (test_monitoring checks the served path end to end.)
+A subprocess, because BentoML keeps one monitor per name for the life of a process.
+"""
+
+import json
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pandas as pd
+
+from classifier.contracts.params import load_params
+from classifier.serving.api import predict, request_rows
+from classifier.serving.bento import feature_schema
+from testkit.repo import tool_env
+
+
+def write(folder: Path, predictions: list[list[Any]], feedback: list[list[Any]]) -> None:
+    """Log (request, model, row, answer) predictions and (request, row, label) feedback."""
+    payload = json.dumps(
+        {"log_path": str(folder), "predictions": predictions, "feedback": feedback}
+    )
+    subprocess.run(
+        [sys.executable, "-m", "testkit.records"],
+        input=payload,
+        text=True,
+        env=tool_env(),
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+    )
+
+
+def replay(repo: Path, rows: pd.DataFrame, folder: Path, label_every: int = 0) -> list[str]:
+    """Answer `rows` (features and target) with the repo's model, one request per row, and
+    record them; every `label_every`-th request also gets its true label. Request ids."""
+    params = load_params(repo / "params.yaml")
+    model = joblib.load(repo / params.paths.model)
+    X, y = params.data.features_and_target(rows)
+    answers = predict(model, X, list(params.data.classes))
+    ids = [secrets.token_hex(8) for _ in answers]
+    # As a client sends them: JSON numbers for integer codes, null for missing values.
+    schema = feature_schema(model, params.data, pd.read_parquet(repo / params.paths.train_data))
+    features = request_rows(X, schema)
+    predictions = [
+        [i, "classifier:test", f, a] for i, f, a in zip(ids, features, answers, strict=True)
+    ]
+    truth = y.tolist()
+    feedback = (
+        [[ids[k], 0, truth[k]] for k in range(0, len(ids), label_every)] if label_every else []
+    )
+    write(folder, predictions, feedback)
+    return ids
+
+
+if __name__ == "__main__":
+    import bentoml
+
+    from classifier.serving import records
+
+    given = json.loads(sys.stdin.read())
+    options = {"log_path": given["log_path"]}
+    for request, model, row, answer in given["predictions"]:
+        with bentoml.monitor(records.PREDICTIONS, "default", options) as monitor:
+            for record in records.prediction_records(request, model, [row], [answer]):
+                for value, (name, role, kind) in record:
+                    monitor.log(value, name, role, kind)
+    for request, row, label in given["feedback"]:
+        with bentoml.monitor(records.FEEDBACK, "default", options) as monitor:
+            for value, (name, role, kind) in records.feedback_record(request, row, label):
+                monitor.log(value, name, role, kind)

@@ -1,0 +1,172 @@
+"""A recording stand-in for GitHub's REST API on 127.0.0.1 (GitHub cannot be reached here).
+
+It keeps, in memory, what the workflow steps touch: pull requests, issues and their
+comments, and the git objects a branch is made of (blobs, trees, commits, refs). Every
+call is recorded, with the token it carried.
+"""
+
+import base64
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+REPO = "acme/Penguins"
+
+
+@dataclass
+class State:
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, list[str]] = field(default_factory=dict)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    next_number: int = 1
+
+    def number(self) -> int:
+        self.next_number += 1
+        return self.next_number - 1
+
+    def store(self, kind: str, content: dict[str, Any]) -> str:
+        sha = hashlib.sha256(json.dumps([kind, content], sort_keys=True).encode()).hexdigest()[:40]
+        self.objects[sha] = {"kind": kind, **content}
+        return sha
+
+    def file(self, ref: str, path: str) -> bytes:
+        """A file's content at a branch (following the trees the branch's commit holds)."""
+        tree = self.objects[self.objects[self.refs[ref]]["tree"]]
+        entry = next(e for e in tree["tree"] if e["path"] == path)
+        return base64.b64decode(self.objects[entry["sha"]]["content"])
+
+
+class Handler(BaseHTTPRequestHandler):
+    state: State
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.dispatch("GET")
+
+    def do_POST(self) -> None:
+        self.dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self.dispatch("PATCH")
+
+    def dispatch(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length)) if length else None
+        self.state.calls.append(
+            {
+                "method": method,
+                "path": self.path,
+                "body": body,
+                "auth": self.headers.get("Authorization"),
+            }
+        )
+        prefix = f"/repos/{REPO}"
+        path = self.path.split("?")[0]
+        if not path.startswith(prefix):
+            return self.answer(404, {"message": "Not Found"})
+        status, answer = route(self.state, method, path.removeprefix(prefix), body)
+        self.answer(status, answer)
+
+    def answer(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def route(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
+    """The few endpoints the steps use; anything else is a 404."""
+    if (method, path) == ("GET", ""):
+        return 200, {"full_name": REPO, "default_branch": "main"}
+    if match := re.fullmatch(r"/pulls/(\d+)", path):
+        pull = state.pulls.get(int(match[1]))
+        return (200, pull) if pull else (404, {"message": "Not Found"})
+    if path == "/pulls":
+        if method == "GET":
+            return 200, [p for p in state.pulls.values() if p["state"] == "open"]
+        number = state.number()
+        state.pulls[number] = {
+            "number": number,
+            "state": "open",
+            **body,
+            "head": {"ref": body["head"], "sha": state.refs.get(body["head"])},
+        }
+        return 201, state.pulls[number]
+    if path == "/issues":
+        if method == "GET":
+            return 200, [i for i in state.issues.values() if i["state"] == "open"]
+        number = state.number()
+        state.issues[number] = {"number": number, "state": "open", **body}
+        return 201, state.issues[number]
+    if match := re.fullmatch(r"/issues/(\d+)", path):
+        state.issues[int(match[1])].update(body)
+        return 200, state.issues[int(match[1])]
+    if match := re.fullmatch(r"/issues/(\d+)/comments", path):
+        state.comments.setdefault(int(match[1]), []).append(body["body"])
+        return 201, {"body": body["body"]}
+    return git_route(state, method, path, body)
+
+
+def git_route(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
+    if match := re.fullmatch(r"/git/ref/heads/(.+)", path):
+        sha = state.refs.get(match[1])
+        return (200, {"object": {"sha": sha}}) if sha else (404, {"message": "Not Found"})
+    if match := re.fullmatch(r"/git/commits/([0-9a-f]+)", path):
+        commit = state.objects.get(match[1])
+        if commit is None:
+            return 404, {"message": "Not Found"}
+        return 200, {"sha": match[1], "tree": {"sha": commit["tree"]}, "parents": commit["parents"]}
+    kinds = {"/git/blobs": "blob", "/git/trees": "tree", "/git/commits": "commit"}
+    if method == "POST" and path in kinds:
+        content = dict(body)
+        if path == "/git/trees":  # a new tree holds the base tree's entries it does not replace
+            base = state.objects.get(body.get("base_tree"), {}).get("tree", [])
+            replaced = {e["path"] for e in body["tree"]}
+            content = {"tree": [e for e in base if e["path"] not in replaced] + body["tree"]}
+        return 201, {"sha": state.store(kinds[path], content)}
+    if (method, path) == ("POST", "/git/refs"):
+        state.refs[body["ref"].removeprefix("refs/heads/")] = body["sha"]
+        return 201, {"ref": body["ref"]}
+    return 404, {"message": "Not Found"}
+
+
+@contextmanager
+def fake_github() -> Iterator[tuple[str, State]]:
+    """Serve a fresh fake API on a free port of 127.0.0.1; yields its URL and its state."""
+    state = State()
+    handler = type("FakeGitHubAPI", (Handler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", state
+    finally:
+        server.shutdown()
+
+
+def seed_main(state: State, files: dict[str, bytes]) -> str:
+    """A `main` branch holding `files`, as the repository's default branch."""
+    entries = [
+        {
+            "path": path,
+            "mode": "100644",
+            "type": "blob",
+            "sha": state.store("blob", {"content": base64.b64encode(data).decode()}),
+        }
+        for path, data in files.items()
+    ]
+    tree = state.store("tree", {"tree": entries})
+    state.refs["main"] = state.store("commit", {"tree": tree, "parents": [], "message": "main"})
+    return state.refs["main"]

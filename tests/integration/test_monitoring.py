@@ -1,0 +1,175 @@
+"""The loop past deploy: a real `bentoml serve` records its traffic, `make monitor` reads it.
+
+Traffic is replayed over HTTP on 127.0.0.1: rows drawn from the test split (no alert),
+then the same rows with numbers shifted and a category's mix changed (an alert naming
+the features that moved), and feedback labels for part of the requests (live accuracy,
+checked against scikit-learn on the same rows).
+"""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score
+from testkit.datasets import fruit
+from testkit.repo import fixture_repo, run, tool_env
+from testkit.server import build_bento
+
+from classifier.serving.api import request_rows
+from classifier.serving.smoke import bentoml_serve
+
+REQUESTS = 400
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """A project on a larger fruit table (so a replayed test split is a fair sample), built."""
+    repo = fixture_repo(tmp_path_factory.mktemp("monitor") / "repo", fruit(rows=1200, seed=4))
+    run(["classifier", "run"], repo)
+    home = repo.parent / "bentoml"
+    return repo, home, build_bento(repo, home)
+
+
+def traffic(repo: Path, shift: bool, seed: int) -> pd.DataFrame:
+    """REQUESTS rows drawn from the test split, numbers and a category's mix moved if `shift`."""
+    test = pd.read_parquet(repo / "data/prepared/test.parquet")
+    rows = test.sample(REQUESTS, replace=True, random_state=seed).reset_index(drop=True)
+    if shift:
+        rows["weight (g)"] = rows["weight (g)"] * 1.6
+        rows["sugar %"] = rows["sugar %"] + 3
+        rows["origin"] = "east"
+    return rows
+
+
+def serve_and_send(project, records: Path, rows: pd.DataFrame, log: Path) -> list[str]:
+    """Serve with records under `records`, send each row alone (16 at a time); request ids."""
+    repo, home, tag = project
+    options = f"services.classifier.monitoring.options.log_path={records}"
+    env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options)
+    with bentoml_serve(tag, repo, log, env) as server, httpx.Client(base_url=server.url) as http:
+        schema = http.get("/metadata").json()["features"]
+        bodies = [{"rows": [row]} for row in request_rows(rows.drop(columns=["kind"]), schema)]
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(lambda body: http.post("/predict", json=body), bodies))
+        assert all(a.status_code == 200 for a in answers)
+        ids = [a.headers["x-bentoml-request-id"] for a in answers]
+        labelled = [
+            {"request_id": i, "label": t} for i, t in zip(ids[::3], rows["kind"][::3], strict=True)
+        ]
+        assert http.post("/feedback", json={"labels": labelled}).json() == {
+            "recorded": len(labelled)
+        }
+        refused = http.post("/predict", json={"rows": [{**bodies[0]["rows"][0], "origin": "west"}]})
+        assert refused.status_code == 400
+    return ids
+
+
+def monitor(repo: Path, records: Path, out: str) -> tuple[int, str, dict]:
+    result = run(
+        [
+            "classifier",
+            "monitor",
+            "--records",
+            str(records),
+            "--out",
+            out,
+            "--reference",
+            str(repo / "build/reference.json"),
+        ],
+        repo,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    folder = repo / out
+    return (
+        result.returncode,
+        (folder / "report.md").read_text(),
+        json.loads((folder / "findings.json").read_text()),
+    )
+
+
+def test_traffic_like_the_test_split_raises_no_alert_and_feedback_measures_accuracy(
+    project, tmp_path
+):
+    repo = project[0]
+    rows = traffic(repo, shift=False, seed=1)
+    records = tmp_path / "records"
+    ids = serve_and_send(project, records, rows, tmp_path / "serve.log")
+
+    status, report, findings = monitor(repo, records, "monitor-calm")
+    assert status == 0, report
+    assert report.startswith("## ✅ Model monitoring: within thresholds")
+    assert findings["rows"] == REQUESTS
+    assert f"{REQUESTS:,} predictions in {REQUESTS:,} requests" in report
+
+    # Live accuracy on the labelled third, computed here from what the service answered.
+    served = pd.concat(
+        pd.read_json(p, lines=True)
+        for p in (records / "classifier_predictions/data").glob("*.log*")
+    )
+    by_request = served.set_index("request")["label"]
+    truth = rows["kind"][::3].tolist()
+    expected = accuracy_score(truth, [by_request[i] for i in ids[::3]])
+    assert findings["accuracy"] == pytest.approx(expected)
+    assert f"accuracy (live, {len(truth):,} labelled rows)" in report
+    assert "| `literal_error` | 1 |" in report  # the refused request, by reason
+
+
+def test_shifted_numbers_and_a_changed_category_mix_raise_an_alert_naming_them(project, tmp_path):
+    repo = project[0]
+    records = tmp_path / "records"
+    serve_and_send(project, records, traffic(repo, shift=True, seed=2), tmp_path / "serve.log")
+
+    status, report, findings = monitor(repo, records, "monitor-shifted")
+    assert status == 1
+    assert report.startswith("## 🔔 Model monitoring: ")
+    alerts = report.split("### Alerts", 1)[1].split("###", 1)[0]
+    for feature in ("weight (g)", "sugar %", "origin"):
+        assert f"`{feature}` drifted: PSI" in alerts, alerts
+        assert findings["drift"][feature] >= 0.25
+    assert "(monitor.drift)" in alerts
+    assert findings["drift"]["width/height"] < 0.25  # untouched
+    assert (repo / "monitor-shifted/drift.png").stat().st_size > 1000
+    assert "![" not in (repo / "monitor-shifted/summary.md").read_text()
+
+
+def test_records_that_are_not_this_models_are_refused_in_one_line(project, tmp_path):
+    repo = project[0]
+    bad = tmp_path / "records.jsonl"
+    bad.write_text('{"request": "x", "row": 0, "model": "m", "feature.origin": 3, "label": 1}\n')
+    result = run(
+        [
+            "classifier",
+            "monitor",
+            "--records",
+            str(bad),
+            "--reference",
+            str(repo / "build/reference.json"),
+        ],
+        repo,
+        check=False,
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {bad}: not records of this model (")
+
+
+def test_a_missing_reference_says_where_it_comes_from(project, tmp_path):
+    repo = project[0]
+    result = run(
+        [
+            "classifier",
+            "monitor",
+            "--records",
+            str(tmp_path),
+            "--reference",
+            str(tmp_path / "nope.json"),
+        ],
+        repo,
+        check=False,
+    )
+    message = f"error: {tmp_path / 'nope.json'} not found: the reference travels with the model"
+    assert result.stderr.strip().startswith(message)
