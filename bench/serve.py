@@ -7,24 +7,34 @@ it trains the model, builds the bento and serves it on 127.0.0.1, then measures:
 - single-row requests at 32 and 64 connections: requests/s, p50 and p99, for the
   service and for bench/baseline_app.py (Starlette + uvicorn, one predict per request)
   with 1 worker (as usually written) and with as many workers as the service;
+- the cost of monitoring, the servers up side by side and loaded in turn (median of
+  rounds): single-row requests/s at 64 connections of the service with its records on
+  (as shipped), with them off (BentoML's config), and of the same bento whose model does
+  no work, records off (BentoML's own ceiling on this machine); 1,000-row requests with
+  records on and off;
 - rows/s for 1,000-row requests, against the in-process 1,000-row rate;
-- a soak at 64 connections: errors and resident memory of the whole server;
+- a soak at 64 connections with records on: errors, resident memory of the whole
+  server, and the bytes of records written per prediction;
 - a schemathesis run against the service's OpenAPI document.
 
-Goals (issue #4): at 64 connections at least 3x the baseline's requests/s, p99 under
-150 ms, 1,000-row requests at least half the in-process rate, soak with 0 errors and
-memory within 10 % of where it started, no schemathesis failure over 500+ cases.
+Goals: at 64 connections at least 3x the baseline's requests/s, p99 under 150 ms,
+1,000-row requests at least half the in-process rate (issue #4); records on at least
+0.85x of the no-work ceiling (issue #13); soak with 0 errors and memory within 10 % of
+where it started; no schemathesis failure over 500+ cases.
 """
 
 import argparse
+import contextlib
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import joblib
 import pandas as pd
+from sklearn.dummy import DummyClassifier
 from testkit.load import line, request_body, tree_rss, wrk, wrk_script
 from testkit.repo import project_repo, run, tool_env
 from testkit.server import build_bento, free_port, process_server, schemathesis, served_bento
@@ -72,6 +82,58 @@ def baseline(repo: Path, script: Path, workers: int, seconds: int, log: Path) ->
         return measure_single_rows(url, script, seconds)
 
 
+MONITORING_OFF = {"BENTOML_CONFIG_OPTIONS": "services.classifier.monitoring.enabled=false"}
+
+
+def no_work_home(home: Path, model, train: pd.DataFrame, target: str) -> Path:
+    """A copy of the BentoML home whose bento serves a model that does no work: the same
+    service, request types and records, with a DummyClassifier (a row of priors) instead."""
+    copy = home.with_name(home.name + "-no-work")
+    shutil.copytree(home, copy, symlinks=True)
+    dummy = DummyClassifier(strategy="prior").fit(train.drop(columns=[target]), train[target])
+    assert list(dummy.classes_) == list(model.classes_)
+    [served] = copy.glob("models/*/*/model.joblib")  # the bento serves it from the store
+    joblib.dump(dummy, served)
+    return copy
+
+
+def monitoring_cost(
+    repo: Path, homes: dict[str, Path], tag: str, scripts: dict[str, Path], args, work: Path
+) -> dict[str, dict[str, list[dict[str, float]]]]:
+    """The three servers (records on, off, no-work ceiling) up side by side, loaded in turn:
+    each round runs single-row requests at 64 connections against each, then 1,000-row
+    requests at 8 connections against the two real ones. Every wrk run, per server."""
+    env = {"on": {}, "off": MONITORING_OFF, "ceiling": MONITORING_OFF}
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {
+        name: {"one": [], "thousand": []} for name in env
+    }
+    with contextlib.ExitStack() as stack:
+        servers = {
+            name: stack.enter_context(
+                served_bento(repo, homes[name], tag, work / f"{name}.log", **env[name])
+            )
+            for name in env
+        }
+        for _ in range(args.rounds):
+            for name, server in servers.items():
+                wrk(server.url, scripts["one"], 64, 2)  # the batching optimiser re-learns
+                runs[name]["one"].append(wrk(server.url, scripts["one"], 64, args.seconds))
+            for name in ("on", "off"):
+                wrk(servers[name].url, scripts["thousand"], 8, 2)
+                big = wrk(servers[name].url, scripts["thousand"], 8, args.seconds)
+                runs[name]["thousand"].append(big)
+    return runs
+
+
+def median(figures: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median requests/s."""
+    return sorted(figures, key=lambda f: f["rps"])[len(figures) // 2]
+
+
+def record_bytes(home: Path) -> int:
+    return sum(f.stat().st_size for f in (home / "monitoring").rglob("*") if f.is_file())
+
+
 def fuzz(url: str, examples: int, workdir: Path) -> str:
     result = schemathesis(url, examples, workdir)
     cases = re.search(r"(\d+) generated, .*", result.stdout)
@@ -86,6 +148,7 @@ def main() -> None:
     parser.add_argument(
         "--examples", type=int, default=500, help="schemathesis cases per operation"
     )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the monitoring cost")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         work = Path(tmp)
@@ -115,9 +178,16 @@ def main() -> None:
                 key=lambda f: f["rps"],
             )
             rss_start = tree_rss(server.pid)
+            written = record_bytes(home)
             soak = wrk(server.url, one, 64, args.soak)
             rss_end = tree_rss(server.pid)
+            time.sleep(1)  # records are written after each response
+            per_record = (record_bytes(home) - written) / (soak["rps"] * args.soak)
             fuzzed = fuzz(server.url, args.examples, work)
+        homes = {"on": home, "off": home}
+        homes["ceiling"] = no_work_home(home, model, train, params.data.target)
+        scripts = {"one": one, "thousand": thousand}
+        cost = monitoring_cost(repo, homes, tag, scripts, args, work)
 
     print(f"serving figures ({workers} cores; wrk with 1 thread)")
     print(f"  in-process predict_proba, 1-row calls      {limits[1]:10.0f} rows/s")
@@ -131,6 +201,20 @@ def main() -> None:
         f"  service / baseline at 64 connections: {bento[64]['rps'] / base_1[64]['rps']:.1f}x "
         f"(1 worker), {bento[64]['rps'] / base_n[64]['rps']:.1f}x ({workers} workers)"
     )
+    print(f"the cost of monitoring: servers side by side, median of {args.rounds} rounds")
+    names = {"on": "records on (as shipped)", "off": "records off", "ceiling": "no-work model"}
+    one_row = {name: median(runs["one"]) for name, runs in cost.items()}
+    print("  single-row requests, 64 connections")
+    for name, figures in one_row.items():
+        print(line(names[name], figures))
+    ceiling = one_row["ceiling"]["rps"]
+    on, off = one_row["on"]["rps"] / ceiling, one_row["off"]["rps"] / ceiling
+    print(f"  records on / ceiling: {on:.2f}x; records off / ceiling: {off:.2f}x")
+    print("  1,000-row requests, 8 connections")
+    for name in ("on", "off"):
+        figures = median(cost[name]["thousand"])
+        rate = figures["rps"] * 1000
+        print(f"  {names[name]:<34} {rate:8.0f} rows/s = {rate / limits[1000]:.2f}x in-process")
     rows_per_s = big["rps"] * 1000
     ratio = rows_per_s / limits[1000]
     print(f"1,000-row requests: {rows_per_s:.0f} rows/s = {ratio:.2f}x in-process, ", end="")
@@ -138,11 +222,12 @@ def main() -> None:
     start_mib, end_mib = rss_start / 2**20, rss_end / 2**20
     print(f"soak {args.soak} s at 64 connections: {soak['rps']:.0f} req/s, ", end="")
     print(f"errors {soak['errors']:.0f}, p99 {soak['p99']:.1f} ms, ", end="")
-    print(f"memory {start_mib:.0f} -> {end_mib:.0f} MiB ({end_mib / start_mib - 1:+.1%})")
+    print(f"memory {start_mib:.0f} -> {end_mib:.0f} MiB ({end_mib / start_mib - 1:+.1%}), ", end="")
+    print(f"{per_record:.0f} bytes of records per prediction")
     print(f"schemathesis: {fuzzed}")
     print(
         "goals: >= 3x baseline at 64 connections, p99 < 150 ms, 1,000-row >= 0.5x in-process, "
-        "soak 0 errors and memory within 10 %"
+        "records on >= 0.85x ceiling, soak 0 errors and memory within 10 %"
     )
 
 

@@ -1,6 +1,6 @@
 """Records as a served model writes them, without serving: BentoML's own monitor, in a subprocess.
 
-The service (classifier.serving.traffic) logs each answered row through `bentoml.monitor`;
+The service (classifier.serving.traffic) logs each answered request through `bentoml.monitor`;
 this writes the same fields through the same API into a folder, so the workflow tests
 get real record files in seconds. (test_monitoring checks the served path end to end.)
 A subprocess, because BentoML keeps one monitor per name for the life of a process.
@@ -22,10 +22,22 @@ from classifier.serving.bento import feature_schema
 from testkit.repo import tool_env
 
 
-def write(folder: Path, predictions: list[list[Any]], feedback: list[list[Any]]) -> None:
-    """Log (request, model, row, answer) predictions and (request, row, label) feedback."""
+def write(
+    folder: Path,
+    predictions: list[list[Any]],
+    feedback: list[list[Any]],
+    schema: dict[str, Any],
+) -> None:
+    """Log (request, model, row, answer) single-row predictions and (request, row, label)
+    feedback (one call per label), as the service would for rows of that feature schema."""
     payload = json.dumps(
-        {"log_path": str(folder), "predictions": predictions, "feedback": feedback}
+        {
+            "log_path": str(folder),
+            "predictions": predictions,
+            "feedback": feedback,
+            "features": [*schema["numeric"], *schema["categorical"]],
+            "numeric": list(schema["numeric"]),
+        }
     )
     subprocess.run(
         [sys.executable, "-m", "testkit.records"],
@@ -55,7 +67,7 @@ def replay(repo: Path, rows: pd.DataFrame, folder: Path, label_every: int = 0) -
     feedback = (
         [[ids[k], 0, truth[k]] for k in range(0, len(ids), label_every)] if label_every else []
     )
-    write(folder, predictions, feedback)
+    write(folder, predictions, feedback, schema)
     return ids
 
 
@@ -66,12 +78,11 @@ if __name__ == "__main__":
 
     given = json.loads(sys.stdin.read())
     options = {"log_path": given["log_path"]}
+    features, numeric = given["features"], set(given["numeric"])
     for request, model, row, answer in given["predictions"]:
+        record = records.prediction_record(request, model, [row], [answer], features, numeric)
         with bentoml.monitor(records.PREDICTIONS, "default", options) as monitor:
-            for record in records.prediction_records(request, model, [row], [answer]):
-                for value, (name, role, kind) in record:
-                    monitor.log(value, name, role, kind)
+            records.log(monitor, record)
     for request, row, label in given["feedback"]:
         with bentoml.monitor(records.FEEDBACK, "default", options) as monitor:
-            for value, (name, role, kind) in records.feedback_record(request, row, label):
-                monitor.log(value, name, role, kind)
+            records.log(monitor, records.feedback_record([(request, row, label)]))

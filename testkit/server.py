@@ -20,9 +20,12 @@ def build_bento(repo: Path, bentoml_home: Path) -> str:
 
 
 @contextmanager
-def served_bento(repo: Path, bentoml_home: Path, tag: str, log: Path) -> Iterator[Server]:
-    """`bentoml serve TAG` from `repo`'s store, on a free port of 127.0.0.1."""
-    with bentoml_serve(tag, repo, log, tool_env(BENTOML_HOME=str(bentoml_home))) as server:
+def served_bento(
+    repo: Path, bentoml_home: Path, tag: str, log: Path, **env: str
+) -> Iterator[Server]:
+    """`bentoml serve TAG` from `repo`'s store, on a free port of 127.0.0.1 (`env` added)."""
+    served = tool_env(BENTOML_HOME=str(bentoml_home), **env)
+    with bentoml_serve(tag, repo, log, served) as server:
         yield server
 
 

@@ -21,7 +21,10 @@ from testkit.server import build_bento
 from classifier.serving.api import request_rows
 from classifier.serving.smoke import bentoml_serve
 
-REQUESTS = 400
+ROWS = 400
+BATCHED = 40  # the last rows go in requests of BATCH rows
+BATCH = 10
+REQUESTS = ROWS - BATCHED + BATCHED // BATCH
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +37,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
 
 
 def traffic(repo: Path, shift: bool, seed: int) -> pd.DataFrame:
-    """REQUESTS rows drawn from the test split, numbers and a category's mix moved if `shift`."""
+    """ROWS rows drawn from the test split, numbers and a category's mix moved if `shift`."""
     test = pd.read_parquet(repo / "data/prepared/test.parquet")
-    rows = test.sample(REQUESTS, replace=True, random_state=seed).reset_index(drop=True)
+    rows = test.sample(ROWS, replace=True, random_state=seed).reset_index(drop=True)
     if shift:
         rows["weight (g)"] = rows["weight (g)"] * 1.6
         rows["sugar %"] = rows["sugar %"] + 3
@@ -44,20 +47,29 @@ def traffic(repo: Path, shift: bool, seed: int) -> pd.DataFrame:
     return rows
 
 
-def serve_and_send(project, records: Path, rows: pd.DataFrame, log: Path) -> list[str]:
-    """Serve with records under `records`, send each row alone (16 at a time); request ids."""
+def serve_and_send(project, records: Path, rows: pd.DataFrame, log: Path) -> list[tuple[str, int]]:
+    """Serve with records under `records`; send rows alone, the last BATCHED in requests of
+    BATCH (16 requests at a time); label every third row. (request id, row) of each row."""
     repo, home, tag = project
     options = f"services.classifier.monitoring.options.log_path={records}"
     env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options)
     with bentoml_serve(tag, repo, log, env) as server, httpx.Client(base_url=server.url) as http:
         schema = http.get("/metadata").json()["features"]
-        bodies = [{"rows": [row]} for row in request_rows(rows.drop(columns=["kind"]), schema)]
+        sent = request_rows(rows.drop(columns=["kind"]), schema)
+        alone, batched = sent[: ROWS - BATCHED], sent[ROWS - BATCHED :]
+        bodies = [{"rows": [row]} for row in alone]
+        bodies += [{"rows": batched[i : i + BATCH]} for i in range(0, BATCHED, BATCH)]
         with ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(lambda body: http.post("/predict", json=body), bodies))
         assert all(a.status_code == 200 for a in answers)
-        ids = [a.headers["x-bentoml-request-id"] for a in answers]
+        ids = [
+            (a.headers["x-bentoml-request-id"], row)
+            for a, body in zip(answers, bodies, strict=True)
+            for row in range(len(body["rows"]))
+        ]
         labelled = [
-            {"request_id": i, "label": t} for i, t in zip(ids[::3], rows["kind"][::3], strict=True)
+            {"request_id": i, "row": r, "label": t}
+            for (i, r), t in zip(ids[::3], rows["kind"][::3], strict=True)
         ]
         assert http.post("/feedback", json={"labels": labelled}).json() == {
             "recorded": len(labelled)
@@ -102,17 +114,17 @@ def test_traffic_like_the_test_split_raises_no_alert_and_feedback_measures_accur
     status, report, findings = monitor(repo, records, "monitor-calm")
     assert status == 0, report
     assert report.startswith("## ✅ Model monitoring: within thresholds")
-    assert findings["rows"] == REQUESTS
-    assert f"{REQUESTS:,} predictions in {REQUESTS:,} requests" in report
+    assert findings["rows"] == ROWS
+    assert f"{ROWS:,} predictions in {REQUESTS:,} requests" in report
 
     # Live accuracy on the labelled third, computed here from what the service answered.
     served = pd.concat(
         pd.read_json(p, lines=True)
         for p in (records / "classifier_predictions/data").glob("*.log*")
     )
-    by_request = served.set_index("request")["label"]
+    by_request = served.set_index("request")["label"]  # one record per request: lists
     truth = rows["kind"][::3].tolist()
-    expected = accuracy_score(truth, [by_request[i] for i in ids[::3]])
+    expected = accuracy_score(truth, [by_request[i][r] for i, r in ids[::3]])
     assert findings["accuracy"] == pytest.approx(expected)
     assert f"accuracy (live, {len(truth):,} labelled rows)" in report
     assert "| `literal_error` | 1 |" in report  # the refused request, by reason

@@ -3,7 +3,8 @@
 A source is a folder (BentoML's layout: `<monitor>/data/*.log*`, rotated files
 included), one JSON-lines file, or the same behind an fsspec URL (s3://, gs://, …).
 Files are read with pyarrow's JSON reader against a schema built from the model's
-reference, so a million records take seconds and columns keep their types.
+reference, so a million records take seconds and columns keep their types; each
+request's lists (classifier.serving.records) become one row per prediction.
 """
 
 import re
@@ -11,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fsspec
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from classifier.contracts.errors import UserError
@@ -39,28 +42,36 @@ def schemas(ref: ModelReference, label: pa.DataType) -> dict[str, pa.Schema]:
     features = [
         (
             fields.FEATURE + name,
-            pa.float64()
-            if spec.numeric
-            else pa.int64()
-            if ref.integer_codes(name)
-            else pa.string(),
+            pa.list_(
+                pa.float64()
+                if spec.numeric
+                else pa.int64()
+                if ref.integer_codes(name)
+                else pa.string()
+            ),
         )
         for name, spec in ref.features.items()
     ]
-    probabilities = [(fields.PROBABILITY + c, pa.float64()) for c in ref.classes]
-    ids = [(fields.REQUEST, pa.string()), (fields.ROW, pa.int64())]
+    probabilities = [(fields.PROBABILITY + c, pa.list_(pa.float64())) for c in ref.classes]
     return {
         fields.PREDICTIONS: pa.schema(
             [
-                *ids,
+                (fields.REQUEST, pa.string()),
                 (fields.MODEL, pa.string()),
                 *features,
-                (fields.LABEL, label),
+                (fields.LABEL, pa.list_(label)),
                 *probabilities,
                 *common,
             ]
         ),
-        fields.FEEDBACK: pa.schema([*ids, (fields.LABEL, label), *common]),
+        fields.FEEDBACK: pa.schema(
+            [
+                (fields.REQUEST, pa.list_(pa.string())),
+                (fields.ROW, pa.list_(pa.int64())),
+                (fields.LABEL, pa.list_(label)),
+                *common,
+            ]
+        ),
         fields.REFUSALS: pa.schema(
             [(fields.REASON, pa.string()), (fields.FIELD, pa.string()), *common]
         ),
@@ -114,9 +125,35 @@ def read_table(fs: fsspec.AbstractFileSystem, paths: list[str], schema: pa.Schem
             except pa.ArrowInvalid as err:
                 raise UserError(f"{path}: not records of this model ({_first_line(err)})") from None
     table = pa.concat_tables(tables) if tables else schema.empty_table()
-    frame = table.to_pandas()
+    frame = rows(table, paths).to_pandas()
     frame[fields.TIMESTAMP] = pd.to_datetime(frame[fields.TIMESTAMP], format="ISO8601")
     return frame
+
+
+def rows(table: pa.Table, paths: list[str]) -> pa.Table:
+    """One row per item of the records' lists (scalars repeated; for predictions, `row`
+    is the item's place in its request). A table without lists is returned as it is."""
+    lists = [f.name for f in table.schema if pa.types.is_list(f.type)]
+    if not lists:
+        return table
+    lengths = _lengths(table[lists[0]])
+    for name in lists[1:]:
+        if not np.array_equal(lengths, _lengths(table[name])):
+            where = ", ".join(paths)
+            raise UserError(f"{where}: a record's `{name}` list does not match its rows")
+    parents = pc.list_parent_indices(table[lists[0]])
+    columns = {}
+    for name in table.column_names:
+        column = table[name]
+        columns[name] = pc.list_flatten(column) if name in lists else pc.take(column, parents)
+    if fields.ROW not in columns:
+        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        columns[fields.ROW] = pa.array(np.arange(int(lengths.sum())) - starts)
+    return pa.table(columns)
+
+
+def _lengths(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.list_value_length(column).fill_null(0), dtype="int64")
 
 
 def _first_line(err: Exception) -> str:

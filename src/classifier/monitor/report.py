@@ -46,7 +46,12 @@ def overview(found: Findings, ref: ModelReference) -> str:
     if found.alerts:
         lines.append("### Alerts\n\n" + "\n".join(f"- 🔔 {a}" for a in found.alerts))
     if not found.volume.empty:
-        lines.append("### Volume\n\n" + image(IMAGES["volume"], "Predictions per time bin"))
+        v = found.volume
+        lines.append(
+            f"### Volume\n\n{len(v)} time bins, {v.min():,} to {v.max():,} predictions each; "
+            f"the busiest from {v.idxmax():%Y-%m-%d %H:%M}.\n\n"
+            + image(IMAGES["volume"], "Predictions per time bin")
+        )
     return "\n\n".join(lines)
 
 

@@ -89,20 +89,24 @@ def feedback_model(classes: list[Label]) -> type[FeedbackBase]:
     )
 
 
-def rows_frame(rows: list[BaseModel], schema: dict[str, Any]) -> pd.DataFrame:
-    """Requests as the model's input table: contract column order, missing values as NaN."""
-    numeric, categorical = list(schema["numeric"]), list(schema["categorical"])
+def rows_columns(rows: list[BaseModel], schema: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Requests as the model's input columns, in contract order: numbers as float64,
+    categoricals as the file's text (integer codes included), missing values as NaN."""
     names = field_names(schema)
-    columns: dict[str, Any] = {}
-    for column in numeric:
+    columns: dict[str, np.ndarray] = {}
+    for column in schema["numeric"]:
         values = [getattr(row, names[column]) for row in rows]
         columns[column] = np.array([np.nan if v is None else v for v in values], dtype="float64")
-    for column in categorical:
-        # The model saw the file's text (integer codes included); the imputer treats NaN,
-        # not None, as missing in object columns.
+    for column in schema["categorical"]:
+        # The imputer treats NaN, not None, as missing in object columns.
         values = [getattr(row, names[column]) for row in rows]
         columns[column] = np.array([np.nan if v is None else str(v) for v in values], dtype=object)
-    return pd.DataFrame(columns, columns=[*numeric, *categorical])
+    return columns
+
+
+def rows_frame(rows: list[BaseModel], schema: dict[str, Any]) -> pd.DataFrame:
+    """Requests as the model's input table (`rows_columns` as a data frame)."""
+    return pd.DataFrame(rows_columns(rows, schema))
 
 
 def request_rows(frame: pd.DataFrame, schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -115,7 +119,7 @@ def request_rows(frame: pd.DataFrame, schema: dict[str, Any]) -> list[dict[str, 
     return [{str(k): v for k, v in row.items()} for row in rows.to_dict(orient="records")]
 
 
-def predict(model: Any, frame: pd.DataFrame, classes: list[Label]) -> list[dict[str, Any]]:
+def predict(model: Any, frame: Any, classes: list[Label]) -> list[dict[str, Any]]:
     """Label and per-class probabilities for each row, as `model.predict` would label it.
 
     Labels keep their kind (a JSON number for integer classes); probabilities are keyed

@@ -1,4 +1,4 @@
-"""What the service records of each prediction, label and refusal: one name for each field.
+"""What the service records of each request, label and refusal: one name for each field.
 
 The service writes records through BentoML's monitoring API (`bentoml.monitor`):
 BentoML's default sink writes one JSON line per record under
@@ -7,14 +7,19 @@ to an OpenTelemetry collector instead, by configuration alone. Batch scoring wri
 same fields, and `make monitor` reads them back. Standard library only: the bento
 ships this module.
 
-A prediction record: `request` (the X-BentoML-Request-ID the response carried), `row`
-(its place in the request), `model` (the tag served), one `feature.<column>` per
-feature, `label`, one `probability.<class>` per class. A feedback record: `request`,
-`row`, `label` (the true class). A refusal: `reason` (the first problem's kind) and
-`field`. BentoML adds `timestamp`, its own numeric `request_id` and `trace_id`.
+One record per answered request, its rows as lists (one JSON line per request, however
+many rows: a 1,000-row request costs one record, not a thousand): `request` (the
+X-BentoML-Request-ID the response carried), `model` (the tag served), one
+`feature.<column>` list per feature, `label` (the predicted classes), one
+`probability.<class>` list per class; row i of the request is item i of each list. A
+feedback record: `request`, `row` and `label` (the true classes) lists. A refusal:
+`reason` (the first problem's kind) and `field`. BentoML adds `timestamp`, its own
+numeric `request_id` and `trace_id`.
+
+BentoML knows three roles (feature, prediction, target); ids go with the prediction.
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 PREDICTIONS = "classifier_predictions"
@@ -24,44 +29,55 @@ REFUSALS = "classifier_refusals"
 REQUEST, ROW, MODEL, LABEL, REASON, FIELD = "request", "row", "model", "label", "reason", "field"
 FEATURE, PROBABILITY = "feature.", "probability."
 TIMESTAMP = "timestamp"  # written by BentoML's monitor (or by batch scoring)
+NUMBERS, CATEGORIES = "numerical_sequence", "categorical"
 
 Column = tuple[str, str, str]  # name, role, data type (BentoML's monitoring schema)
+Record = list[tuple[Any, Column]]
 
 
-def prediction_records(
+def prediction_record(
     request: str,
     model: str,
     rows: Sequence[Mapping[str, Any]],
     answers: Sequence[Mapping[str, Any]],
-) -> Iterator[list[tuple[Any, Column]]]:
-    """Each row's record as (value, column) pairs, in a stable column order."""
-    for row, (features, answer) in enumerate(zip(rows, answers, strict=True)):
-        record: list[tuple[Any, Column]] = [
-            (request, (REQUEST, "id", "categorical")),
-            (row, (ROW, "id", "numerical")),
-            (model, (MODEL, "id", "categorical")),
-        ]
-        for name, value in features.items():
-            kind = "numerical" if isinstance(value, float) else "categorical"
-            record.append((value, (FEATURE + name, "feature", kind)))
-        record.append((answer[LABEL], (LABEL, "prediction", "categorical")))
-        for label, probability in answer["probabilities"].items():
-            record.append((probability, (PROBABILITY + label, "prediction", "numerical")))
-        yield record
+    features: Sequence[str],
+    numeric: Collection[str],
+) -> Record:
+    """A request's record as (value, column) pairs, in a stable column order: `features`
+    in the contract's order, those in `numeric` typed as numbers; a row without a field
+    (an optional one) records null."""
+    record: Record = [
+        (request, (REQUEST, "prediction", CATEGORIES)),
+        (model, (MODEL, "prediction", CATEGORIES)),
+    ]
+    for name in features:
+        kind = NUMBERS if name in numeric else CATEGORIES
+        record.append(([row.get(name) for row in rows], (FEATURE + name, "feature", kind)))
+    record.append(([a[LABEL] for a in answers], (LABEL, "prediction", CATEGORIES)))
+    for label in answers[0]["probabilities"]:
+        values = [a["probabilities"][label] for a in answers]
+        record.append((values, (PROBABILITY + label, "prediction", NUMBERS)))
+    return record
 
 
-def feedback_record(request: str, row: int, label: Any) -> list[tuple[Any, Column]]:
-    """A true label for one row of an earlier prediction."""
+def feedback_record(labels: Sequence[tuple[str, int, Any]]) -> Record:
+    """True labels of earlier predictions: (request, row, label) triples."""
     return [
-        (request, (REQUEST, "id", "categorical")),
-        (row, (ROW, "id", "numerical")),
-        (label, (LABEL, "target", "categorical")),
+        ([request for request, _, _ in labels], (REQUEST, "target", CATEGORIES)),
+        ([row for _, row, _ in labels], (ROW, "target", NUMBERS)),
+        ([label for _, _, label in labels], (LABEL, "target", CATEGORIES)),
     ]
 
 
-def refusal_record(reason: str, field: str) -> list[tuple[Any, Column]]:
+def refusal_record(reason: str, field: str) -> Record:
     """A refused request: what kind of problem, in which field."""
     return [
-        (reason, (REASON, "refusal", "categorical")),
-        (field, (FIELD, "refusal", "categorical")),
+        (reason, (REASON, "prediction", CATEGORIES)),
+        (field, (FIELD, "prediction", CATEGORIES)),
     ]
+
+
+def log(monitor: Any, record: Record) -> None:
+    """Write one record through a `bentoml.monitor(...)` context."""
+    for value, (name, role, kind) in record:
+        monitor.log(value, name, role, kind)

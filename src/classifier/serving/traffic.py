@@ -4,18 +4,19 @@
   multipart without a boundary and answer 500).
 - Every 400 names what is wrong (`serving.api.readable_error`) and is counted on
   /metrics by reason and recorded as a refusal.
-- Every answered POST /predict is recorded row by row (classifier.serving.records),
-  with the request id BentoML's response header carries, and counted per class.
+- Every answered POST /predict is recorded (classifier.serving.records: one record per
+  request), with the request id BentoML's response header carries, and counted per class.
 
 Records are written after the response has gone out, so they add no latency.
 Prometheus counters are created on first use, in the worker: BentoML points
 prometheus_client at its multiprocess directory only once the worker has started.
 """
 
+import collections
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, MutableMapping, Sequence
 from typing import Any
 
 import bentoml
@@ -42,8 +43,8 @@ def counter(name: str, about: str, label: str) -> Any:
 
 def count_predictions(answers: list[dict[str, Any]]) -> None:
     predictions = counter("classifier_predictions", "Predictions served, per class", "label")
-    for answer in answers:
-        predictions.labels(label=str(answer["label"])).inc()
+    for label, n in collections.Counter(str(a["label"]) for a in answers).items():
+        predictions.labels(label=label).inc(n)
 
 
 def refusal(payload: Any) -> tuple[str, str]:
@@ -65,27 +66,30 @@ def record_refusal(reason: str, field: str) -> None:
     )
     refused.labels(reason=reason).inc()
     with bentoml.monitor(records.REFUSALS) as monitor:
-        for value, (name, role, kind) in records.refusal_record(reason, field):
-            monitor.log(value, name, role, kind)
-
-
-def record_predictions(request: bytes, response: bytes, request_id: str, model: str) -> None:
-    rows = json.loads(request)["rows"]
-    answers = json.loads(response)
-    count_predictions(answers)
-    with bentoml.monitor(records.PREDICTIONS) as monitor:
-        for record in records.prediction_records(request_id, model, rows, answers):
-            for value, (name, role, kind) in record:
-                monitor.log(value, name, role, kind)
+        records.log(monitor, records.refusal_record(reason, field))
 
 
 class Traffic:
     """Readable, counted and recorded HTTP traffic (see the module's docstring)."""
 
-    def __init__(self, app: Any, model: str) -> None:
+    def __init__(
+        self, app: Any, model: str, features: Sequence[str], numeric: Collection[str]
+    ) -> None:
         self.app = app
         self.model = model
+        self.features = features
+        self.numeric = numeric
         self.warned = False
+
+    def record_predictions(self, request: bytes, response: bytes, request_id: str) -> None:
+        rows = json.loads(request)["rows"]
+        answers = json.loads(response)
+        count_predictions(answers)
+        record = records.prediction_record(
+            request_id, self.model, rows, answers, self.features, self.numeric
+        )
+        with bentoml.monitor(records.PREDICTIONS) as monitor:
+            records.log(monitor, record)
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -134,7 +138,7 @@ class Traffic:
                 record_refusal(*refusal(payload))
             elif status == 200 and scope["path"] == "/predict":
                 request_id = dict(start["headers"]).get(REQUEST_ID, b"").decode()
-                record_predictions(request, content, request_id, self.model)
+                self.record_predictions(request, content, request_id)
         except Exception:  # a full disk must not stop the service from serving
             if not self.warned:
                 log.exception("could not record the request; the service keeps serving")
