@@ -33,7 +33,7 @@ TAG ?=
 CML_VERSION := 0.20.6
 
 .PHONY: help install check run report bento serve smoke pull push test test-fast lint format clean catalogue-docs \
-	bench-pipeline bench-report bench-serve bench-scale bench-image ci-report ci-summary ci-pr-info ci-gate cml-install \
+	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor ci-report ci-summary ci-pr-info ci-gate cml-install \
 	ci-comment release-check image-tags release-assets deploy github-release \
 	base-image image smoke-image push-image monitor monitor-reference monitor-issue retrain-pr
 
@@ -122,6 +122,9 @@ bench-serve: install ## the service vs a hand-written baseline under wrk; soak; 
 
 bench-scale: install ## the pipeline on 100k, 1M and 3M synthetic rows: seconds and peak memory
 	python -m bench.scale
+
+bench-monitor: install ## make monitor on 100k and 1M recorded predictions: seconds and peak memory
+	python -m bench.monitor
 
 bench-image: install ## the image: size per layer, build times, cold start, req/s beside the host
 	python -m bench.image

@@ -13,16 +13,14 @@ growing no worse than linearly with rows.
 
 import argparse
 import itertools
-import subprocess
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import psutil
 import yaml
+from testkit.measure import timed
 from testkit.repo import ROOT, git_commit, project_repo, tool_env
 
 from classifier.contracts.params import load_params
@@ -57,37 +55,14 @@ def synthetic(rows: int, seed: int = 0) -> pd.DataFrame:
     return frame[["species", "island", *params.data.numeric, "sex", "year"]]
 
 
-def peak_rss(process: subprocess.Popen, stop: threading.Event, peak: list[int]) -> None:
-    root = psutil.Process(process.pid)
-    while not stop.is_set():
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-
-
 def timed_stage(repo: Path, stage: str) -> tuple[float, int]:
     """Seconds and peak tree memory (bytes) of `dvc repro STAGE`."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        ["dvc", "repro", "--single-item", stage],
-        cwd=repo,
-        env=tool_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    seconds, peak, status, output = timed(
+        ["dvc", "repro", "--single-item", stage], repo, tool_env()
     )
-    stop, peak = threading.Event(), [0]
-    sampler = threading.Thread(target=peak_rss, args=(process, stop, peak), daemon=True)
-    sampler.start()
-    output = process.communicate()[0]
-    stop.set()
-    sampler.join()
-    if process.returncode != 0:
+    if status != 0:
         raise RuntimeError(f"dvc repro {stage} failed:\n{output[-3000:]}")
-    return time.perf_counter() - started, peak[0]
+    return seconds, peak
 
 
 def run_size(workdir: Path, rows: int) -> dict[str, tuple[float, int]]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from testkit.engine import Engine, engine
+from testkit.moto import moto_server
 from testkit.repo import run, tool_env
 
 from classifier.serving.image import LOCAL_BASE, OFFICIAL_BASE
@@ -32,3 +33,17 @@ def has_image(env: dict[str, str], name: str) -> bool:
         ["docker", "image", "inspect", name], env=tool_env(**env), capture_output=True
     )
     return inspected.returncode == 0
+
+
+@pytest.fixture
+def moto_s3(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A moto S3 with the bucket testkit.moto.BUCKET, IAM checks off: (URL, working keys)."""
+    with moto_server(tmp_path / "moto.log", strict=False) as server:
+        yield server
+
+
+@pytest.fixture
+def strict_moto_s3(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """The same with IAM checks on: unknown keys are refused."""
+    with moto_server(tmp_path / "moto-strict.log", strict=True) as server:
+        yield server

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from testkit.moto import BUCKET, client
 from testkit.records import replay
 from testkit.repo import git_commit, run
 
@@ -63,14 +64,16 @@ def training_rows(repo: Path, shift: bool) -> pd.DataFrame:
     return rows
 
 
-def monitor_job(repo: Path, tmp_path: Path, api: str, reference: Path, records: Path) -> object:
+def monitor_job(
+    repo: Path, tmp_path: Path, api: str, reference: Path, records: Path | str, **context: str
+) -> object:
     bin_dir = tmp_path / "fake-bin"
     fake_command(bin_dir, "gh", FAKE_GH)
     env = runner_env(
         repo, GITHUB_API_URL=api, GITHUB_RUN_ID="77", RELEASED_REFERENCE=str(reference)
     )
     env["PATH"] = f"{bin_dir}:{env['PATH']}"
-    context = {"github.token": "fake-token", "vars.MONITOR_RECORDS": str(records)}
+    context = {"github.token": "fake-token", "vars.MONITOR_RECORDS": str(records), **context}
     actions = {"actions/checkout": noop, "astral-sh/setup-uv": noop}
     return Runner(repo, context, actions, env).run(load_job("monitor.yml", "monitor"))
 
@@ -113,6 +116,56 @@ def test_no_alert_and_no_issue_touches_nothing(released, tmp_path):
     assert not job.failed, [(s.name, s.output[-500:]) for s in job.steps if s.status]
     assert "nothing to do: no alert and no open issue" in job.steps[-1].output
     assert [c["method"] for c in state.calls] == ["GET"]
+
+
+def upload(records: Path, endpoint: str, keys: dict[str, str], prefix: str) -> str:
+    """The records folder copied to s3://BUCKET/prefix, as a sync job would ship them."""
+    s3 = client("s3", endpoint, keys)
+    for path in records.rglob("*.log*"):
+        s3.upload_file(str(path), BUCKET, f"{prefix}/{path.relative_to(records)}")
+    return f"s3://{BUCKET}/{prefix}"
+
+
+def s3_context(endpoint: str, keys: dict[str, str]) -> dict[str, str]:
+    return {
+        "vars.AWS_ENDPOINT_URL": endpoint,
+        "secrets.AWS_ACCESS_KEY_ID": keys["AWS_ACCESS_KEY_ID"],
+        "secrets.AWS_SECRET_ACCESS_KEY": keys["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+def test_records_in_s3_compatible_storage_are_read_with_the_configured_keys(
+    released, tmp_path, moto_s3
+):
+    repo, reference = released
+    records = tmp_path / "records"
+    replay(repo, training_rows(repo, shift=False), records)
+    endpoint, keys = moto_s3
+    url = upload(records, endpoint, keys, "prod/monitoring")
+    with fake_github() as (api, _):
+        job = monitor_job(repo, tmp_path, api, reference, url, **s3_context(endpoint, keys))
+    assert not job.failed, [(s.name, s.output[-800:]) for s in job.steps if s.status]
+    rows = len(training_rows(repo, shift=False))
+    assert f"{rows:,} predictions in {rows:,} requests" in (repo / "monitor/report.md").read_text()
+
+
+def test_refused_storage_keys_fail_the_step_in_one_line_naming_the_url(
+    released, tmp_path, strict_moto_s3
+):
+    repo, reference = released
+    records = tmp_path / "records"
+    replay(repo, training_rows(repo, shift=False).head(20), records)
+    endpoint, keys = strict_moto_s3
+    url = upload(records, endpoint, keys, "prod/monitoring")
+    wrong = {**keys, "AWS_SECRET_ACCESS_KEY": "not-the-key"}
+    with fake_github() as (api, _):
+        job = monitor_job(repo, tmp_path, api, reference, url, **s3_context(endpoint, wrong))
+    step = job.step(MONITOR_STEP)
+    assert step.status != 0
+    [error] = [line for line in step.output.splitlines() if line.startswith("error:")]
+    assert error.startswith(f"error: {url}: access refused (")
+    assert "check the storage credentials" in error
+    assert "Traceback" not in step.output
 
 
 def retrain_job(repo: Path, tmp_path: Path, api: str, reference: Path, records: Path) -> object:

@@ -6,9 +6,13 @@ the features that moved), and feedback labels for part of the requests (live acc
 checked against scikit-learn on the same rows).
 """
 
+import http.server
 import json
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pandas as pd
@@ -185,3 +189,68 @@ def test_a_missing_reference_says_where_it_comes_from(project, tmp_path):
     )
     message = f"error: {tmp_path / 'nope.json'} not found: the reference travels with the model"
     assert result.stderr.strip().startswith(message)
+
+
+class Collector(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP receiver on 127.0.0.1: keeps each exported batch of log records."""
+
+    batches: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        self.batches.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def otlp_records(batches: list[bytes]) -> list[dict]:
+    """Each exported log record's body, decoded."""
+    from google.protobuf.json_format import MessageToDict
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+    found = []
+    for batch in batches:
+        request = ExportLogsServiceRequest.FromString(batch)
+        for resource in request.resource_logs:
+            for scope in resource.scope_logs:
+                found += [MessageToDict(r.body) for r in scope.log_records]
+    return found
+
+
+def test_records_go_to_an_otlp_collector_by_configuration_alone(project, tmp_path):
+    """BentoML's OTLP exporter, configured by BENTOML_CONFIG_OPTIONS, against a receiver
+    on 127.0.0.1 standing in for an OpenTelemetry collector."""
+    repo, home, tag = project
+    collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{collector.server_address[1]}/v1/logs"
+    options = (
+        "services.classifier.monitoring.type=otlp "
+        f"services.classifier.monitoring.options.endpoint={endpoint}"
+    )
+    env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options)
+    env["OTEL_BLRP_SCHEDULE_DELAY"] = "100"  # export every 100 ms, not every second
+    rows = traffic(repo, shift=False, seed=3).head(3)
+    with bentoml_serve(tag, repo, tmp_path / "serve.log", env) as server:
+        schema = httpx.get(f"{server.url}/metadata").json()["features"]
+        sent = request_rows(rows.drop(columns=["kind"]), schema)
+        answer = httpx.post(f"{server.url}/predict", json={"rows": sent})
+        assert answer.status_code == 200
+        for _ in range(100):
+            if Collector.batches:
+                break
+            time.sleep(0.1)
+    collector.shutdown()
+    [record] = [
+        {kv["key"]: kv["value"] for kv in r["kvlistValue"]["values"]}
+        for r in otlp_records(Collector.batches)
+    ]
+    assert record["request"] == {"stringValue": answer.headers["x-bentoml-request-id"]}
+    labels = record["label"]["arrayValue"]["values"]
+    assert [v["stringValue"] for v in labels] == [a["label"] for a in answer.json()]
+    weights = record["feature.weight (g)"]["arrayValue"]["values"]
+    assert [v["doubleValue"] for v in weights] == rows["weight (g)"].tolist()
+    assert {f"probability.{c}" for c in ("pear", "apple", "cherry")} <= set(record)

@@ -89,12 +89,20 @@ def label_type(ref: ModelReference) -> pa.DataType:
 
 def files(source: str) -> tuple[fsspec.AbstractFileSystem, dict[str, list[str]]]:
     """The record files of each monitor under `source` (one file: its monitor by its path)."""
-    fs, root = fsspec.core.url_to_fs(
-        str(Path(source).expanduser()) if "://" not in source else source
-    )
-    if not fs.exists(root):
-        raise UserError(f"{source}: no such folder or file of records")
-    found = [root] if fs.isfile(root) else sorted(fs.glob(f"{root.rstrip('/')}/**/data/*.log*"))
+    try:
+        fs, root = fsspec.core.url_to_fs(
+            str(Path(source).expanduser()) if "://" not in source else source
+        )
+        if not fs.exists(root):
+            raise UserError(f"{source}: no such folder or file of records")
+        found = [root] if fs.isfile(root) else sorted(fs.glob(f"{root.rstrip('/')}/**/data/*.log*"))
+    except PermissionError as err:
+        raise UserError(
+            f"{source}: access refused ({_first_line(err)}); check the storage credentials "
+            "(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for S3)"
+        ) from None
+    except (OSError, ImportError, ValueError) as err:  # unreachable, no driver, bad URL
+        raise UserError(f"{source}: cannot read the records ({_first_line(err)})") from None
     grouped: dict[str, list[str]] = {name: [] for name in MONITORS}
     for path in found:
         monitor = next((m for m in MONITORS if f"/{m}/" in f"/{path}"), None)

@@ -1,0 +1,120 @@
+"""`make monitor` at scale: seconds and peak memory on 100,000 and 1,000,000 predictions.
+
+Run with `make bench-monitor` (sizes with --sizes). A temporary fixture project (the
+fruit table) is trained and its monitoring reference written, as `make bento` does.
+10,000 single-row requests are recorded through BentoML's own monitor
+(testkit.records), each with its true label; those records are then copied, line by
+line, with fresh request ids and timestamps spread over a week, to the sizes measured
+(one JSON line per request: the largest file count a service writes for that many
+predictions), a tenth of them with feedback. The figure is `classifier monitor` run
+on the folder: seconds and the peak resident memory of its process.
+
+Goal (issue #13): 1,000,000 recorded predictions in under 60 s and under 2 GB.
+"""
+
+import argparse
+import contextlib
+import json
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import joblib
+import pandas as pd
+import psutil
+from testkit.datasets import fruit
+from testkit.measure import timed
+from testkit.records import replay
+from testkit.repo import fixture_repo, run, tool_env
+
+from classifier.contracts.files import write_json
+from classifier.contracts.params import load_params
+from classifier.serving import records as fields
+from classifier.serving.bento import monitoring_reference
+
+TEMPLATE = 10_000
+FILE_LINES = 250_000  # lines per data file, as a daily rotation would split them
+
+
+def reference(repo: Path) -> Path:
+    """What `make bento` stores with the model for monitoring, written to build/."""
+    with contextlib.chdir(repo):
+        params = load_params()
+        model = joblib.load(params.paths.model)
+        path = Path("build/reference.json")
+        write_json(path, {"model": "classifier:bench", **monitoring_reference(model, params)})
+    return repo / path
+
+
+def template(repo: Path, folder: Path) -> tuple[list[dict], dict[str, dict]]:
+    """TEMPLATE recorded requests and their feedback (by request id), as BentoML wrote them."""
+    rows = pd.read_parquet(repo / "data/prepared/train.parquet")
+    rows = rows.sample(TEMPLATE, replace=True, random_state=0).reset_index(drop=True)
+    replay(repo, rows, folder, label_every=1)
+
+    def lines(monitor: str) -> list[dict]:
+        files = sorted((folder / monitor / "data").glob("*.log*"))
+        return [json.loads(line) for f in files for line in f.read_text().splitlines()]
+
+    feedback = {record[fields.REQUEST][0]: record for record in lines(fields.FEEDBACK)}
+    return lines(fields.PREDICTIONS), feedback
+
+
+def scaled(size: int, predictions: list[dict], feedback: dict[str, dict], out: Path) -> None:
+    """`size` requests copied from the template into BentoML's layout under `out`."""
+    start, step = datetime(2026, 11, 1), timedelta(days=7) / size
+    for monitor in (fields.PREDICTIONS, fields.FEEDBACK):
+        (out / monitor / "data").mkdir(parents=True)
+    streams: dict[str, object] = {}
+    with contextlib.ExitStack() as stack:
+        for i in range(size):
+            if i % FILE_LINES == 0:
+                for monitor in (fields.PREDICTIONS, fields.FEEDBACK):
+                    path = out / monitor / "data" / f"data.0.log.{i // FILE_LINES}"
+                    streams[monitor] = stack.enter_context(path.open("w"))
+            record = predictions[i % TEMPLATE]
+            request, when = f"{i:016x}", (start + step * i).isoformat()
+            copy = {**record, fields.REQUEST: request, fields.TIMESTAMP: when}
+            streams[fields.PREDICTIONS].write(json.dumps(copy) + "\n")  # type: ignore[attr-defined]
+            if i % 10 == 0:
+                label = feedback[record[fields.REQUEST]]
+                copy = {**label, fields.REQUEST: [request], fields.TIMESTAMP: when}
+                streams[fields.FEEDBACK].write(json.dumps(copy) + "\n")  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="bench-monitor-") as tmp:
+        work = Path(tmp)
+        repo = fixture_repo(work / "repo", fruit(rows=1200, seed=4))
+        run(["classifier", "run"], repo)
+        ref = reference(repo)
+        predictions, feedback = template(repo, work / "template")
+        for size in args.sizes:
+            folder = work / f"records-{size}"
+            scaled(size, predictions, feedback, folder)
+            megabytes = sum(f.stat().st_size for f in folder.rglob("*.log*")) / 2**20
+            command = ["classifier", "monitor", "--records", str(folder)]
+            command += ["--reference", str(ref), "--out", str(work / f"monitor-{size}")]
+            seconds, peak, status, output = timed(command, repo, tool_env())
+            if status not in (0, 1):  # 1: an alert, still a finished report
+                raise RuntimeError(f"classifier monitor failed:\n{output[-3000:]}")
+            found = json.loads((work / f"monitor-{size}/findings.json").read_text())
+            assert found["rows"] == size, found["rows"]
+            figures.append((size, megabytes, seconds, peak))
+
+    print(f"make monitor at scale ({psutil.cpu_count()} cores; one request per line)")
+    print(f"  {'predictions':>11}  {'records':>9}  {'seconds':>8}  {'rows/s':>9}  {'peak':>8}")
+    for size, megabytes, seconds, peak in figures:
+        print(
+            f"  {size:>11,}  {megabytes:6.0f} MB  {seconds:6.1f} s  {size / seconds:9,.0f}  "
+            f"{peak / 2**30:5.2f} GB"
+        )
+    print("goal: 1,000,000 predictions in under 60 s and under 2 GB")
+
+
+if __name__ == "__main__":
+    main()
