@@ -4,7 +4,7 @@ import pyarrow as pa
 import pytest
 
 from classifier.contracts.errors import UserError
-from classifier.monitor.records import rows
+from classifier.monitor.records import files, rows
 
 
 def test_each_list_item_becomes_a_row_numbered_within_its_request():
@@ -40,3 +40,13 @@ def test_lists_of_different_lengths_name_the_file_and_column():
 def test_records_without_lists_are_left_as_they_are():
     table = pa.table({"reason": ["missing"], "field": ["x"]})
     assert rows(table, ["r.log"]) is table
+
+
+def test_a_source_that_is_not_there_is_named(tmp_path):
+    with pytest.raises(UserError, match=r"nope: no such folder or file of records$"):
+        files(str(tmp_path / "nope"))
+
+
+def test_storage_without_its_driver_is_named_in_one_line():
+    with pytest.raises(UserError, match=r"^nosuchscheme://bucket/x: cannot read the records \("):
+        files("nosuchscheme://bucket/x")
