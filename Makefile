@@ -32,8 +32,8 @@ ARTIFACT ?= pr-report
 TAG ?=
 CML_VERSION := 0.20.6
 
-.PHONY: help install check run report bento serve smoke pull push test test-fast lint format clean catalogue-docs \
-	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor ci-report ci-summary ci-pr-info ci-gate cml-install \
+.PHONY: help install check run report bento serve smoke predict pull push test test-fast lint format clean catalogue-docs \
+	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor bench-batch ci-report ci-summary ci-pr-info ci-gate cml-install \
 	ci-comment release-check image-tags release-assets deploy github-release \
 	base-image image smoke-image push-image monitor monitor-reference monitor-issue retrain-pr
 
@@ -81,6 +81,10 @@ smoke-image: install ## run the image on 127.0.0.1: readiness, metadata, parity,
 push-image: install ## push the image's names, only if they are the image that passed smoke-image
 	classifier image push
 
+predict: install ## score IN=<csv|parquet, path or URL> into OUT=<.parquet|.csv> (MODEL=, ID=, RECORDS=)
+	classifier predict "$(IN)" "$(OUT)" $(if $(MODEL),--model $(MODEL)) $(foreach id,$(ID),--id $(id)) \
+	  $(if $(RECORDS),--records $(RECORDS))
+
 monitor: install ## served traffic (RECORDS=folder, file or URL) against the model's reference -> monitor/
 	classifier monitor $(if $(RECORDS),--records $(RECORDS)) $(if $(REFERENCE),--reference $(REFERENCE))
 
@@ -125,6 +129,9 @@ bench-scale: install ## the pipeline on 100k, 1M and 3M synthetic rows: seconds 
 
 bench-monitor: install ## make monitor on 100k and 1M recorded predictions: seconds and peak memory
 	python -m bench.monitor
+
+bench-batch: install ## make predict on 1M and 10M rows beside in-process predict_proba; peak memory
+	python -m bench.batch
 
 bench-image: install ## the image: size per layer, build times, cold start, req/s beside the host
 	python -m bench.image

@@ -67,6 +67,17 @@ def churn_frame(churn_data: Dataset, churn_params: Params) -> pd.DataFrame:
     return parse_raw(churn_data.csv().encode(), churn_data.path, churn_params.data)
 
 
+@pytest.fixture(scope="session")
+def fruit_model(
+    fruit_frame: pd.DataFrame, fruit_params: Params
+) -> tuple[Pipeline, pd.DataFrame, pd.DataFrame]:
+    """A small model trained on the fruit table, as the pipeline would refit it; its splits."""
+    train, test = split(fruit_frame, fruit_params.data, fruit_params.split)
+    X, y = fruit_params.data.features_and_target(train)
+    chosen = CandidateResult("logistic_regression", 0.9, 0.0, [], {"C": 1.0}, 1, 0.0)
+    return refit(chosen, X, y, fruit_params), train, test
+
+
 # ---- real repositories ----
 
 

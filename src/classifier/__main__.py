@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bento": ("classifier.serving.bento", "model into the BentoML store; build the bento"),
     "smoke": ("classifier.serving.smoke", "serve the bento; its answers must be the model's"),
     "image": ("classifier.serving.image", "the container image: base, build, smoke, push"),
+    "predict": ("classifier.serving.batch", "score a CSV or Parquet file of any size"),
     "monitor": ("classifier.monitor.report", "served traffic against the model's reference"),
     "pull": ("classifier.ci.remote", "dvc pull from the default remote"),
     "push": ("classifier.ci.remote", "dvc push to the default remote"),

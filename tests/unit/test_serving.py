@@ -80,17 +80,6 @@ def test_readable_error_leaves_other_bodies_alone():
     assert serving.readable_error({"error": "x"}) == {"error": "x"}
 
 
-@pytest.fixture(scope="module")
-def fruit_model(fruit_frame, fruit_params):
-    """A small model trained on the fruit table, as the pipeline would refit it."""
-    train, test = split(fruit_frame, fruit_params.data, fruit_params.split)
-    X, y = fruit_params.data.features_and_target(train)
-    model = refit(
-        CandidateResult("logistic_regression", 0.9, 0.0, [], {"C": 1.0}, 1, 0.0), X, y, fruit_params
-    )
-    return model, train, test
-
-
 def test_predictions_equal_the_models_own(fruit_model, fruit_params):
     model, train, test = fruit_model
     X, _ = fruit_params.data.features_and_target(test)
@@ -163,3 +152,13 @@ def test_columns_that_differ_only_in_punctuation_get_distinct_fields():
 def test_numeric_ranges_widen_the_training_span_and_stay_non_negative():
     train = pd.DataFrame({"a": [10.0, 20.0, np.nan], "b": [-5.0, 5.0, 0.0]})
     assert numeric_ranges(train, ["a", "b"]) == {"a": [0.0, 30.0], "b": [-15.0, 15.0]}
+
+
+def test_numeric_ranges_are_rounded_outwards_to_readable_numbers():
+    train = pd.DataFrame({"a": [32.1, 59.6], "b": [0.0012, 0.0034], "d": [-3.3, 7.1]})
+    ranges = numeric_ranges(train, ["a", "b", "d"])
+    assert ranges == {"a": [4.6, 87.1], "b": [0.0, 0.0056], "d": [-13.7, 17.5]}
+    for column, (low, high) in ranges.items():  # still wider than the widened span
+        span = train[column].max() - train[column].min()
+        assert low <= max(train[column].min() - span, 0 if train[column].min() >= 0 else -1e9)
+        assert high >= train[column].max() + span

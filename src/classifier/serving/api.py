@@ -146,8 +146,13 @@ def readable_error(body: dict[str, Any]) -> dict[str, str]:
     errors = body.get("detail")
     if not isinstance(errors, list):
         return body
+    return {"error": error_line(errors), "detail": json.dumps(errors, default=str)}
+
+
+def error_line(errors: list[dict[str, Any]], limit: int = 5) -> str:
+    """Pydantic's errors as one line: `where: what` for each (the first `limit`)."""
     problems = [
-        f"{dotted(e.get('loc', [])) or 'body'}: {e.get('msg', 'invalid')}" for e in errors[:5]
+        f"{dotted(e.get('loc', [])) or 'body'}: {e.get('msg', 'invalid')}" for e in errors[:limit]
     ]
-    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
-    return {"error": "; ".join(problems) + more, "detail": json.dumps(errors, default=str)}
+    more = f" (+{len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(problems) + more

@@ -8,10 +8,12 @@ for the steps that follow (serve, smoke test, containerize).
 
 import json
 import logging
+import math
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +52,18 @@ def numeric_ranges(train: pd.DataFrame, columns: list[str]) -> dict[str, list[fl
     for column in columns:
         low, high = float(train[column].min()), float(train[column].max())
         span = (high - low) or 1.0
-        ranges[column] = [max(low - span, 0.0) if low >= 0 else low - span, high + span]
+        bottom = max(low - span, 0.0) if low >= 0 else low - span
+        # Rounded outwards to three digits of the span: messages say 6.6, not 6.600000000000001.
+        step = 10.0 ** (math.floor(math.log10(span)) - 2)
+        ranges[column] = [
+            _outward(bottom, step, math.floor),
+            _outward(high + span, step, math.ceil),
+        ]
     return ranges
+
+
+def _outward(value: float, step: float, direction: Callable[[float], int]) -> float:
+    return round(direction(value / step) * step, max(0, -math.floor(math.log10(step))))
 
 
 def as_codes(categories: list[str]) -> list[str] | list[int]:
@@ -97,6 +109,8 @@ def model_metadata(model: Pipeline, params: Params, raw_params: dict, sha: str) 
         "model_class": type(model.named_steps["model"]).__name__,
         "params_json": json.dumps(raw_params, sort_keys=True),
         "metrics_json": json.dumps(read_json(metrics_path), sort_keys=True),
+        # How a CSV of these features is written (batch scoring reads files the same way).
+        "csv": {"sep": params.data.sep, "na_values": list(params.data.na_values)},
     }
 
 
