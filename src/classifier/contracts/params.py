@@ -7,7 +7,7 @@ a candidate's grid suits its scikit-learn model is checked by the validate stage
 
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -254,9 +254,10 @@ class Monitor(_Section):
 
 
 class Compute(_Section):
-    """How many cores to use; does not change results, so no stage declares it."""
+    """Where and on how many cores model selection runs; does not change results."""
 
     n_jobs: int = Field(-1, ge=-1)
+    backend: Literal["local", "dask"] = "local"
 
     @field_validator("n_jobs")
     @classmethod

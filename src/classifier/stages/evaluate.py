@@ -13,6 +13,7 @@ from sklearn.pipeline import Pipeline
 from classifier.contracts.files import write_json
 from classifier.contracts.labels import Label
 from classifier.contracts.params import Params, load_params
+from classifier.stages.compute import backend
 from classifier.stages.scoring import compute_metrics, per_class, scorer
 
 
@@ -56,6 +57,7 @@ def importance(
         n_repeats=params.evaluate.importance_repeats,
         random_state=params.evaluate.seed,
         max_samples=sample,
+        n_jobs=params.compute.n_jobs,
     )
     rows = [
         {"feature": name, "mean": float(mean), "std": float(std)}
@@ -83,7 +85,8 @@ def main(argv: list[str]) -> None:
     """Read the model and test split; write metrics, per-class scores, confusion, importances."""
     params = load_params()
     model = joblib.load(params.paths.model)
-    result = evaluate(model, pd.read_parquet(params.paths.test_data), params)
+    with backend(params.compute):
+        result = evaluate(model, pd.read_parquet(params.paths.test_data), params)
     write_json(params.paths.metrics, result.metrics)
     write_json(params.paths.per_class, result.per_class)
     write_json(params.paths.confusion, result.confusion)

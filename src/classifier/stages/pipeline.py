@@ -15,6 +15,7 @@ from typing import IO
 from classifier.contracts.dvc_output import failure_reason
 from classifier.contracts.errors import UserError
 from classifier.contracts.params import load_params
+from classifier.stages.compute import reachable
 from classifier.stages.prepare import describe, prepare
 
 log = logging.getLogger(__name__)
@@ -68,4 +69,6 @@ def main(argv: list[str]) -> None:
     if argv[0] == "check":
         log.info("%s", check())
     else:
+        # Before DVC deletes any output: a stage that runs on the cluster needs it up.
+        reachable(load_params().compute)
         reproduce(argv[1:])

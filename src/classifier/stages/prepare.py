@@ -3,8 +3,9 @@
 DVC deletes a stage's outputs before it runs the stage. So the first stage checks
 everything the later ones would refuse — every section of params.yaml they read, each
 candidate's grid against its scikit-learn model, the raw data against the contract,
-and whether both splits and every cross-validation fold can hold each class — before
-it writes anything, and its own outputs live only in the DVC cache. Whichever command
+whether both splits and every cross-validation fold can hold each class, and with
+`compute.backend: dask` whether the cluster answers — before it writes anything, and
+its own outputs live only in the DVC cache. Whichever command
 runs the pipeline (`make run`, `dvc repro`, `dvc exp run`), a mistake stops it here
 with one line, and the committed results (dvc.lock, reports/) stay as they were.
 """
@@ -20,6 +21,7 @@ from classifier.contracts.files import write_json, write_parquet
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import PARAMS_FILE, Params, load_params
 from classifier.stages.candidates import candidate_problems
+from classifier.stages.compute import reachable
 from classifier.stages.data import cv_problems, drop_duplicates, load_raw, split, summarize
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ def prepare(params: Params) -> Prepared:
     problems = cv_problems(train[params.data.target], params.train.cv_folds)
     if problems:
         raise UserError(f"{params.paths.raw_data}: " + "; ".join(problems))
+    reachable(params.compute)
     return Prepared(train, test, summarize(raw, train, test, params.data))
 
 

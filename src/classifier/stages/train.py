@@ -13,6 +13,7 @@ from classifier.contracts.files import write_json, write_model
 from classifier.contracts.metrics import METRICS
 from classifier.contracts.params import Params, load_params
 from classifier.stages.candidates import build_pipeline, grid_prefix, make_model
+from classifier.stages.compute import backend
 from classifier.stages.scoring import scorer
 
 log = logging.getLogger(__name__)
@@ -119,18 +120,19 @@ def main(argv: list[str]) -> None:
     params = load_params()
     X, y = params.data.features_and_target(pd.read_parquet(params.paths.train_data))
     results = []
-    for name, grid in params.train.candidates.items():
-        found = search(name, grid, X, y, params)
-        results.append(found)
-        log.info(
-            "%-22s %s %.4f ± %.4f  %3d fits, %.3f s per fit",
-            name,
-            params.train.scoring,
-            found.mean,
-            found.std,
-            found.grid_size * len(found.folds),
-            found.mean_fit_seconds,
-        )
+    with backend(params.compute):
+        for name, grid in params.train.candidates.items():
+            found = search(name, grid, X, y, params)
+            results.append(found)
+            log.info(
+                "%-22s %s %.4f ± %.4f  %3d fits, %.3f s per fit",
+                name,
+                params.train.scoring,
+                found.mean,
+                found.std,
+                found.grid_size * len(found.folds),
+                found.mean_fit_seconds,
+            )
     best = pick_best(results, params.train.scoring)
     model = refit(best, X, y, params)
     log.info("best: %s %s", best.name, best.best_params)
