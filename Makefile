@@ -33,7 +33,7 @@ TAG ?=
 CML_VERSION := 0.20.6
 
 .PHONY: help install check run report bento serve smoke predict pull push test test-fast lint format clean catalogue-docs \
-	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor bench-batch ci-report ci-summary ci-pr-info ci-gate cml-install \
+	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor bench-batch ci-report ci-summary ci-pr-info ci-gate cml-install cloud-runner \
 	ci-comment release-check image-tags release-assets deploy github-release \
 	base-image image smoke-image push-image monitor monitor-reference monitor-issue retrain-pr
 
@@ -124,7 +124,7 @@ bench-pipeline: install ## time cold and no-op `dvc repro` against one plain Pyt
 bench-serve: install ## the service vs a hand-written baseline under wrk; soak; schemathesis (needs wrk)
 	python -m bench.serve
 
-bench-scale: install ## the pipeline on 100k, 1M and 3M synthetic rows: seconds and peak memory
+bench-scale: install ## the pipeline on 100k-10M synthetic rows (1M on Dask too): seconds and peak memory
 	python -m bench.scale
 
 bench-monitor: install ## make monitor on 100k and 1M recorded predictions: seconds and peak memory
@@ -153,7 +153,10 @@ ci-pr-info: install ## CI: the PR number and head commit into the report artifac
 ci-gate: install ## CI: fail the job when the quality gate failed
 	classifier ci gate --out $(REPORT_DIR)
 
-cml-install: ## CI (comment job): install the CML CLI
+cloud-runner: install ## CI (opt-in): a cloud runner for this run's reproduce job (cml runner launch)
+	classifier cloud-runner
+
+cml-install: ## CI (comment job, cloud runner): install the CML CLI
 	npm install --global @dvcorg/cml@$(CML_VERSION)
 
 ci-comment: ## CI (comment job): check ARTIFACT and post it on its PR (standard library only)

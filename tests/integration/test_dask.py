@@ -4,58 +4,17 @@ The cluster is a scheduler and two single-threaded worker processes, started wit
 Dask's own command line from this project's environment, as a team would run them.
 """
 
-import os
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from testkit.dask import Cluster
 from testkit.datasets import params_for
 from testkit.repo import fixture_repo, run, snapshot, tool_env
 
-from classifier.serving.smoke import free_port
-
 REPORTS = ("metrics.json", "per_class.json", "confusion.json", "importance.json", "cv.json")
-
-
-class Cluster:
-    """A scheduler and its workers, each in its own process group."""
-
-    def __init__(self, log: Path) -> None:
-        self.address = f"tcp://127.0.0.1:{free_port()}"
-        port = self.address.rsplit(":", 1)[1]
-        self.out = log.open("w")
-        common = {"env": tool_env(), "stdout": self.out, "stderr": subprocess.STDOUT}
-        self.scheduler = subprocess.Popen(
-            ["dask", "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"],
-            start_new_session=True,
-            **common,
-        )
-        self.workers = subprocess.Popen(
-            [
-                *["dask", "worker", self.address, "--nworkers", "2", "--nthreads", "1"],
-                *["--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "1GiB"],
-            ],
-            start_new_session=True,
-            **common,
-        )
-        from distributed import Client
-
-        with Client(self.address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=60)
-
-    def stop_scheduler(self) -> None:
-        os.killpg(self.scheduler.pid, signal.SIGTERM)
-        self.scheduler.wait(timeout=30)
-
-    def stop(self) -> None:
-        for process in (self.workers, self.scheduler):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=30)
-        self.out.close()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import joblib
 import pandas as pd
 import pytest
 import yaml
@@ -213,3 +214,23 @@ def test_a_pr_that_swaps_the_dataset_says_the_contract_changed_not_that_it_got_w
     assert "🔴" not in markdown.split("### Data")[0]
     assert "### Confusion matrix (test set)" in markdown  # the PR's alone
     assert "Binary target `churned`, positive class `1`." in markdown
+
+
+def test_model_selection_on_a_sample_says_so_and_the_winner_sees_every_row(repo):
+    edit_params(repo, lambda p: p["train"].update(selection_max_rows=120))
+    result = run(["classifier", "run"], repo)
+    git_commit(repo, "select on a sample")
+    train = pd.read_parquet(repo / "data/prepared/train.parquet")
+    assert f"model selection on a stratified sample of 120 of {len(train)} rows" in result.stderr
+    cv = json.loads((repo / "reports/cv.json").read_text())
+    assert cv["sample"] == {"rows": 120, "of": len(train)}
+    # The winner is refit on every training row: its imputer learned the full split's medians.
+    model = joblib.load(repo / "models/model.joblib")
+    numeric = model.named_steps["preprocess"].named_transformers_["numeric"]
+    medians = train[list(numeric.feature_names_in_)].median().to_numpy()
+    assert numeric.named_steps["impute"].statistics_.tolist() == medians.tolist()
+    _, markdown, _ = report(repo, "--base", "main")
+    assert (
+        f"Selection ran on a stratified sample of 120 of the {len(train):,} training rows "
+        "(`train.selection_max_rows`); the winner was refit on all of them."
+    ) in markdown

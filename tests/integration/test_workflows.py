@@ -416,3 +416,79 @@ def test_deploy_job_posts_the_image_to_a_fake_endpoint_or_skips_with_a_notice(tm
     else:
         assert FakeDeployEndpoint.received == []
         assert "DEPLOY_WEBHOOK_URL is not set: deploy skipped" in job.steps[-1].output
+
+
+# A stand-in for the CML CLI (it cannot be installed here), recording what it was given.
+FAKE_CML_RUNNER = """import json, os, sys
+keep = ("CML_", "REPO_TOKEN", "AWS_", "GOOGLE_", "AZURE_", "KUBERNETES_")
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps({"tool": "cml", "argv": sys.argv[1:], "env": {
+        k: v for k, v in os.environ.items() if k.startswith(keep)}}) + "\\n")
+"""
+
+
+def launch_job(tmp_path: Path, **context: str) -> tuple[object, Path]:
+    """pr.yml's launch-runner job with fake `npm` and `cml` on PATH."""
+    workdir = tmp_path / "pr-checkout"
+    workdir.mkdir()
+    copy_machinery(workdir)
+    bin_dir = tmp_path / "fake-bin"
+    fake_command(bin_dir, "npm", RECORDER)
+    fake_command(bin_dir, "cml", FAKE_CML_RUNNER)
+    log = tmp_path / "fake-calls.jsonl"
+    env = runner_env(workdir, FAKE_LOG=str(log), GITHUB_RUN_ID="4242")
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "CML_"))}
+    actions = {"actions/checkout": noop, "astral-sh/setup-uv": noop}
+    job = Runner(workdir, context, actions, env).run(load_job("pr.yml", "launch-runner"))
+    return job, log
+
+
+def test_the_launch_job_asks_cml_for_one_runner_for_this_run_with_fake_cml(tmp_path):
+    job, log = launch_job(
+        tmp_path,
+        **{
+            "vars.CML_CLOUD": "aws",
+            "vars.CML_CLOUD_TYPE": "m5.2xlarge",
+            "vars.CML_CLOUD_REGION": "us-east-1",
+            "vars.CML_CLOUD_SPOT": "true",
+            "secrets.CML_RUNNER_TOKEN": "runner-token",
+            "secrets.AWS_ACCESS_KEY_ID": "key-id",
+            "secrets.AWS_SECRET_ACCESS_KEY": "secret",
+        },
+    )
+    assert not job.failed, [(s.name, s.output[-800:]) for s in job.steps if s.status]
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [c["tool"] for c in calls] == ["npm", "cml"]
+    launch = calls[1]
+    assert launch["argv"][:2] == ["runner", "launch"]
+    assert launch["argv"][2:] == [
+        "--cloud=aws",
+        "--cloud-type=m5.2xlarge",
+        "--labels=cml-4242",
+        "--single",
+        "--idle-timeout=300",
+        "--cloud-region=us-east-1",
+        "--cloud-spot",
+    ]
+    secrets = {k: launch["env"][k] for k in ("REPO_TOKEN", "AWS_SECRET_ACCESS_KEY")}
+    assert secrets == {"REPO_TOKEN": "runner-token", "AWS_SECRET_ACCESS_KEY": "secret"}
+    # The report job runs on exactly that label.
+    runs_on = load_job("pr.yml", "report")["runs-on"]
+    assert 'format(\'["self-hosted","cml-{0}"]\', github.run_id)' in runs_on
+
+
+def test_a_launch_without_its_settings_fails_in_one_line_and_launches_nothing(tmp_path):
+    job, log = launch_job(
+        tmp_path, **{"vars.CML_CLOUD": "aws", "secrets.CML_RUNNER_TOKEN": "runner-token"}
+    )
+    step = job.step("Launch the runner (one job, then it ends itself)")
+    assert step.status != 0
+    assert "error: CML_CLOUD_TYPE is not set: an instance type (m, l, xl, or native)" in (
+        step.output
+    )
+    assert not [
+        c
+        for c in map(json.loads, log.read_text().splitlines())
+        if "argv" in c and c["argv"][:1] == ["runner"]
+    ]

@@ -1,11 +1,13 @@
 """The pure parts of the workflow steps: PR hand-off, sanitizing, image names, credentials."""
 
 import json
+import re
 
 import pytest
 
 from classifier.ci import comment, release, remote
 from classifier.ci import steps as ci
+from classifier.ci.runner import arguments
 from classifier.contracts.errors import UserError
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
@@ -94,3 +96,28 @@ def test_credentials_needed_by_the_remote_storage():
     full = {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}
     assert remote.missing_credentials("s3://bucket/x", {}, full) == []
     assert remote.missing_credentials("/mnt/dvc-store", {}, {}) == []
+
+
+def test_cloud_runner_arguments_name_a_missing_or_bad_setting():
+    base = {"GITHUB_RUN_ID": "7", "REPO_TOKEN": "t", "CML_CLOUD": "gcp", "CML_CLOUD_TYPE": "xl"}
+    google = {**base, "GOOGLE_APPLICATION_CREDENTIALS_DATA": "{}"}
+    assert arguments(google) == [
+        "--cloud=gcp",
+        "--cloud-type=xl",
+        "--labels=cml-7",
+        "--single",
+        "--idle-timeout=300",
+    ]
+    assert arguments({**google, "CML_CLOUD_GPU": "v100", "CML_CLOUD_HDD_SIZE": "100"})[-2:] == [
+        "--cloud-gpu=v100",
+        "--cloud-hdd-size=100",
+    ]
+    for env, message in [
+        ({**google, "CML_CLOUD": "digitalocean"}, "CML_CLOUD is 'digitalocean'; set it to one of"),
+        ({**google, "CML_CLOUD_TYPE": ""}, "CML_CLOUD_TYPE is not set"),
+        (base, "secrets not set for a runner on gcp: GOOGLE_APPLICATION_CREDENTIALS_DATA"),
+        ({**google, "CML_CLOUD_GPU": "h100"}, "CML_CLOUD_GPU is 'h100'; set it to one of"),
+        ({**google, "CML_CLOUD_HDD_SIZE": "lots"}, "CML_CLOUD_HDD_SIZE is 'lots'; give a size"),
+    ]:
+        with pytest.raises(UserError, match=re.escape(message)):
+            arguments(env)

@@ -3,8 +3,9 @@
 import pandas as pd
 import pytest
 
+from classifier.stages.candidates import MODELS, build_pipeline, make_model
 from classifier.stages.data import cv_problems, split
-from classifier.stages.train import CandidateResult, pick_best, refit, search
+from classifier.stages.train import CandidateResult, pick_best, refit, search, selection_rows
 
 
 def result(name: str, mean: float, std: float = 0.01) -> CandidateResult:
@@ -108,3 +109,39 @@ def test_classes_smaller_than_the_fold_count_are_named():
         "lower cv_folds or add rows of that class"
     ]
     assert cv_problems(y, 3) == []
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_categories_as_pandas_categories_give_the_same_model_bit_for_bit(
+    name, fruit_frame, fruit_params
+):
+    train, test = split(fruit_frame, fruit_params.data, fruit_params.split)
+    contract = fruit_params.data
+    fitted = []
+    for inputs in (contract.features_and_target, contract.model_inputs):
+        X, y = inputs(train)
+        pipeline = build_pipeline(make_model(name, 0), contract.numeric, contract.categorical)
+        fitted.append(pipeline.fit(X, y).predict_proba(inputs(test)[0]))
+    assert fitted[0].tobytes() == fitted[1].tobytes()
+    X, _ = contract.model_inputs(train)
+    assert all(X[c].dtype == "category" for c in contract.categorical)
+
+
+def with_limit(params, rows: int):
+    return params.model_copy(
+        update={"train": params.train.model_copy(update={"selection_max_rows": rows})}
+    )
+
+
+def test_selection_runs_on_a_seeded_stratified_sample_above_the_limit(train_xy, fruit_params):
+    X, y = train_xy
+    assert selection_rows(X, y, with_limit(fruit_params, len(X)))[2] is None  # at the limit
+    limited = with_limit(fruit_params, 100)
+    X_sample, y_sample, sample = selection_rows(X, y, limited)
+    assert sample == (100, len(X))
+    assert len(X_sample) == len(y_sample) == 100
+    assert X_sample.index.equals(y_sample.index)
+    shares, sample_shares = y.value_counts(normalize=True), y_sample.value_counts(normalize=True)
+    assert (shares - sample_shares).abs().max() < 0.01  # each class keeps its share
+    again = selection_rows(X, y, limited)[0]
+    assert again.index.equals(X_sample.index)  # the same rows every run

@@ -63,7 +63,11 @@ def permissions(path: Path) -> dict:
 
 def test_least_privilege_per_job():
     flows = ROOT / ".github/workflows"
-    assert permissions(flows / "pr.yml") == {"": {"contents": "read"}, "report": None}
+    assert permissions(flows / "pr.yml") == {
+        "": {"contents": "read"},
+        "launch-runner": None,
+        "report": None,
+    }
     assert permissions(flows / "comment.yml") == {
         "": {},
         "comment": {"actions": "read", "pull-requests": "write"},
@@ -92,5 +96,20 @@ def test_secrets_reach_only_the_steps_that_need_them():
         for job, step in steps(path):
             text = yaml.safe_dump(step)
             if "secrets." in text:
-                needs_storage = ("make pull", "make deploy", "make monitor", "make retrain-pr")
+                needs_storage = (
+                    *("make pull", "make deploy", "make monitor", "make retrain-pr"),
+                    "make cloud-runner",
+                )
                 assert step.get("run") in needs_storage, (path.name, job, step)
+
+
+def test_cloud_runner_secrets_live_in_its_environment_and_never_reach_forks():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pr.yml").read_text())
+    launch = workflow["jobs"]["launch-runner"]
+    assert launch["environment"] == "cloud-runner"
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in launch["if"]
+    for name, job in workflow["jobs"].items():
+        text = yaml.safe_dump(job)
+        if name != "launch-runner":
+            assert "CML_RUNNER_TOKEN" not in text
+            assert "KUBERNETES_CONFIGURATION" not in text

@@ -67,9 +67,16 @@ def selection(c: Comparison) -> str:
     before = base.get("best")
     was = f" (was `{before}` on {c.base_rev})" if before not in (None, head["best"]) else ""
     columns = ["candidate", c.base_rev, "PR (mean ± std)", "change", "best params (PR)"]
+    sample = head.get("sample")
+    sampled = (
+        f" Selection ran on a stratified sample of {sample['rows']:,} of the {sample['of']:,} "
+        "training rows (`train.selection_max_rows`); the winner was refit on all of them."
+        if sample
+        else ""
+    )
     return (
         f"### Model selection\n\nBest by {head['cv_folds']}-fold CV {scoring}: "
-        f"**{head['best']}**{was}.\n\n"
+        f"**{head['best']}**{was}.{sampled}\n\n"
         + table(columns, rows, right=(1, 2, 3))
         + "\n\n"
         + image(IMAGES["selection"], "Cross-validated score per candidate")

@@ -29,7 +29,7 @@ class Evaluation:
 
 def evaluate(model: Pipeline, test: pd.DataFrame, params: Params) -> Evaluation:
     """Score the model on the held-out split."""
-    X, y = params.data.features_and_target(test)
+    X, y = params.data.model_inputs(test)
     y_true = y.to_numpy()
     predicted = model.predict(X)
     proba = model.predict_proba(X)  # columns in model.classes_ order, as the metrics expect

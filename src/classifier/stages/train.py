@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 
 from classifier.contracts.errors import UserError
@@ -104,25 +104,49 @@ def refit(best: CandidateResult, X: pd.DataFrame, y: pd.Series, params: Params) 
 
 
 def cv_report(
-    results: list[CandidateResult], best: CandidateResult, params: Params
+    results: list[CandidateResult],
+    best: CandidateResult,
+    params: Params,
+    sample: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
-    """reports/cv.json: what model selection tried and chose."""
-    return {
+    """reports/cv.json: what model selection tried and chose (and on how many rows, when it
+    was a sample: `{"rows": selection rows, "of": training rows}`)."""
+    report: dict[str, Any] = {
         "scoring": params.train.scoring,
         "cv_folds": params.train.cv_folds,
         "best": best.name,
         "candidates": [r.summary() for r in results],
     }
+    if sample is not None:
+        report["sample"] = {"rows": sample[0], "of": sample[1]}
+    return report
+
+
+def selection_rows(
+    X: pd.DataFrame, y: pd.Series, params: Params
+) -> tuple[pd.DataFrame, pd.Series, tuple[int, int] | None]:
+    """The rows model selection runs on: all of them, or above train.selection_max_rows a
+    seeded sample stratified by class (each class keeps its share)."""
+    limit = params.train.selection_max_rows
+    if len(X) <= limit:
+        return X, y, None
+    X_sample, _, y_sample, _ = train_test_split(
+        X, y, train_size=limit, stratify=y, random_state=params.train.seed
+    )
+    return X_sample, y_sample, (limit, len(X))
 
 
 def main(argv: list[str]) -> None:
     """Read the training split; write the best model and reports/cv.json."""
     params = load_params()
-    X, y = params.data.features_and_target(pd.read_parquet(params.paths.train_data))
+    X, y = params.data.model_inputs(pd.read_parquet(params.paths.train_data))
+    X_selection, y_selection, sample = selection_rows(X, y, params)
+    if sample:
+        log.info("model selection on a stratified sample of %s of %s rows", *map(_n, sample))
     results = []
     with backend(params.compute):
         for name, grid in params.train.candidates.items():
-            found = search(name, grid, X, y, params)
+            found = search(name, grid, X_selection, y_selection, params)
             results.append(found)
             log.info(
                 "%-22s %s %.4f ± %.4f  %3d fits, %.3f s per fit",
@@ -137,4 +161,8 @@ def main(argv: list[str]) -> None:
     model = refit(best, X, y, params)
     log.info("best: %s %s", best.name, best.best_params)
     write_model(params.paths.model, model)
-    write_json(params.paths.cv_report, cv_report(results, best, params))
+    write_json(params.paths.cv_report, cv_report(results, best, params, sample))
+
+
+def _n(count: int) -> str:
+    return f"{count:,}"
