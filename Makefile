@@ -34,7 +34,7 @@ CML_VERSION := 0.20.6
 
 .PHONY: help install check run report bento serve smoke predict pull push test test-fast lint format clean catalogue-docs \
 	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor bench-batch ci-report ci-summary ci-pr-info ci-gate cml-install cloud-runner \
-	ci-comment release-check image-tags release-assets deploy github-release \
+	ci-comment release-check image-tags release-assets deploy rollback github-release \
 	base-image image smoke-image push-image monitor monitor-reference monitor-issue retrain-pr
 
 help: ## list the verbs
@@ -179,6 +179,9 @@ monitor-issue: install ## CI (monitor): create, edit or close the one "Model mon
 
 retrain-pr: install ## CI (monitor): a pull request adding the labelled traffic to the raw data
 	classifier retrain-pr
+
+rollback: ## point :latest at released VERSION=X.Y.Z (same digest) and deploy it; IMAGE_REPOSITORY=
+	PYTHONPATH=src $(PYTHON) -m classifier rollback
 
 deploy: ## CI: POST the new image to DEPLOY_WEBHOOK_URL (skipped when unset; standard library only)
 	PYTHONPATH=src $(PYTHON) -m classifier deploy

@@ -1,8 +1,8 @@
 """A recording stand-in for GitHub's REST API on 127.0.0.1 (GitHub cannot be reached here).
 
 It keeps, in memory, what the workflow steps touch: pull requests, issues and their
-comments, and the git objects a branch is made of (blobs, trees, commits, refs). Every
-call is recorded, with the token it carried.
+comments, releases (by tag), and the git objects a branch is made of (blobs, trees,
+commits, refs). Every call is recorded, with the token it carried.
 """
 
 import base64
@@ -27,6 +27,7 @@ class State:
     comments: dict[int, list[str]] = field(default_factory=dict)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
+    releases: set[str] = field(default_factory=set)  # tag names
     next_number: int = 1
 
     def number(self) -> int:
@@ -105,6 +106,9 @@ def route(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
             "head": {"ref": body["head"], "sha": state.refs.get(body["head"])},
         }
         return 201, state.pulls[number]
+    if match := re.fullmatch(r"/releases/tags/(.+)", path):
+        found = match[1] in state.releases
+        return (200, {"tag_name": match[1]}) if found else (404, {"message": "Not Found"})
     if path == "/issues":
         if method == "GET":
             return 200, [i for i in state.issues.values() if i["state"] == "open"]

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "comment": ("classifier.ci.comment", "post a report artifact on its PR with CML"),
     "release": ("classifier.ci.release", "release workflow steps"),
     "deploy": ("classifier.ci.deploy", "POST the released image to the deploy webhook"),
+    "rollback": ("classifier.ci.rollback", "point :latest at a released version and deploy it"),
     "cloud-runner": ("classifier.ci.runner", "launch a cloud runner with CML for one job"),
     "monitor-issue": ("classifier.ci.monitor_issue", "keep the one 'Model monitoring' issue"),
     "retrain-pr": ("classifier.ci.retrain", "open a pull request with labelled traffic"),

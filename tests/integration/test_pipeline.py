@@ -5,6 +5,7 @@ import json
 import joblib
 import pandas as pd
 import pytest
+import yaml
 from dvc.repo import Repo
 from sklearn.metrics import (
     accuracy_score,
@@ -51,6 +52,18 @@ def test_a_fresh_clone_without_cache_is_not_stale_but_a_changed_input_is(history
     params = fresh / "params.yaml"
     params.write_text(params.read_text().replace("cv_folds: 3", "cv_folds: 4"))
     assert outdated_stages(fresh) == ["prepare", "train"]  # evaluate learns when train reruns
+
+
+def test_the_model_is_a_dvc_artifact_whose_path_follows_params(clone):
+    dry = run(["dvc", "repro", "--dry"], clone)  # DVC's own validation of dvc.yaml
+    assert "Data and pipelines are up to date" in dry.stdout
+    params = yaml.safe_load((clone / "params.yaml").read_text())
+    params["paths"]["model"] = "models/chosen.joblib"
+    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    with Repo(clone) as repo:
+        declared = repo.artifacts.read()["dvc.yaml"]
+    models = {name: a for name, a in declared.items() if a.type == "model"}
+    assert [a.path for a in models.values()] == ["models/chosen.joblib"]
 
 
 def test_noop_repro_reruns_nothing(clone):

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from testkit.repo import ROOT, copy_machinery, git_commit, run, tool_env
 
+from ..fake_deploy import fake_deploy_endpoint
 from ..workflow import Runner, copy_folder, fake_command, load_job, runner_env
 
 RECORDER = """import json, os, sys
@@ -339,6 +340,8 @@ def test_release_job_on_a_version_tag_names_the_image_and_writes_the_release_ass
     sha = run(["git", "rev-parse", "HEAD"], clone).stdout.strip()
     assert card.startswith("# Model card: classifier 1.2.3")
     assert f"Commit: `{sha}`" in card
+    (artifact,) = yaml.safe_load((clone / "dvc.yaml").read_text())["artifacts"]
+    assert f"- DVC artifact: `{artifact}` (model, `models/model.joblib`, declared in" in card
     metrics = json.loads((clone / "reports/metrics.json").read_text())
     assert f"| accuracy | {metrics['accuracy']} |" in card
     assert (release / "classifier-1.2.3.bento").stat().st_size > 10_000
@@ -364,57 +367,38 @@ def test_release_refuses_to_publish_when_committed_metrics_were_not_reproduced(
     assert calls(log, "docker") == []
 
 
-class FakeDeployEndpoint(BaseHTTPRequestHandler):
-    """A stand-in for a user's deploy hook: records what it was sent."""
-
-    received: ClassVar[list[dict]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        FakeDeployEndpoint.received.append(
-            {"body": json.loads(self.rfile.read(length)), "auth": self.headers.get("Authorization")}
-        )
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.mark.parametrize("configured", [True, False])
 def test_deploy_job_posts_the_image_to_a_fake_endpoint_or_skips_with_a_notice(tmp_path, configured):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeDeployEndpoint)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    FakeDeployEndpoint.received = []
     workdir = tmp_path / "checkout"
     workdir.mkdir()
     copy_machinery(workdir)
-    url = f"http://127.0.0.1:{server.server_address[1]}/deploy"
-    context = {
-        "github.ref": "refs/tags/v1.2.3",
-        "github.sha": "a" * 40,
-        "needs.publish.outputs.image": "ghcr.io/acme/penguins:1.2.3",
-        "needs.publish.outputs.version": "1.2.3",
-        "secrets.DEPLOY_WEBHOOK_URL": url if configured else "",
-        "secrets.DEPLOY_TOKEN": "s3cret" if configured else "",
-    }
-    runner = Runner(workdir, context, {"actions/checkout": noop}, runner_env(workdir))
-    job = runner.run(load_job("release.yml", "deploy"))
-    server.shutdown()
+    with fake_deploy_endpoint() as (url, received):
+        context = {
+            "github.ref": "refs/tags/v1.2.3",
+            "github.sha": "a" * 40,
+            "needs.publish.outputs.image": "ghcr.io/acme/penguins:1.2.3",
+            "needs.publish.outputs.version": "1.2.3",
+            "needs.publish.outputs.digest": "sha256:" + "d" * 64,
+            "secrets.DEPLOY_WEBHOOK_URL": url if configured else "",
+            "secrets.DEPLOY_TOKEN": "s3cret" if configured else "",
+        }
+        runner = Runner(workdir, context, {"actions/checkout": noop}, runner_env(workdir))
+        job = runner.run(load_job("release.yml", "deploy"))
     assert not job.failed, [s.output for s in job.steps]
     if configured:
-        assert FakeDeployEndpoint.received == [
+        assert received == [
             {
                 "body": {
                     "image": "ghcr.io/acme/penguins:1.2.3",
                     "version": "1.2.3",
+                    "digest": "sha256:" + "d" * 64,
                     "git_sha": "a" * 40,
                 },
                 "auth": "Bearer s3cret",
             }
         ]
     else:
-        assert FakeDeployEndpoint.received == []
+        assert received == []
         assert "DEPLOY_WEBHOOK_URL is not set: deploy skipped" in job.steps[-1].output
 
 

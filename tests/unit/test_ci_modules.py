@@ -7,6 +7,8 @@ import pytest
 
 from classifier.ci import comment, release, remote
 from classifier.ci import steps as ci
+from classifier.ci.registry import Registry, next_page, split_reference
+from classifier.ci.rollback import released, repository, wanted_version
 from classifier.ci.runner import arguments
 from classifier.contracts.errors import UserError
 
@@ -121,3 +123,64 @@ def test_cloud_runner_arguments_name_a_missing_or_bad_setting():
     ]:
         with pytest.raises(UserError, match=re.escape(message)):
             arguments(env)
+
+
+def test_released_versions_are_the_x_y_z_tags_in_numeric_order():
+    tags = ["latest", "main", "sha-0123456", "1.10.0", "1.9.0", "v2.0.0", "1.9", "0.1.0"]
+    assert released(tags) == ["0.1.0", "1.9.0", "1.10.0"]
+
+
+@pytest.mark.parametrize(
+    ("text", "version"), [("1.2.0", "1.2.0"), ("v1.2.0", "1.2.0"), (" 3.0.1 ", "3.0.1")]
+)
+def test_a_rollback_version_may_be_written_as_the_tag(text, version):
+    assert wanted_version(text) == version
+
+
+@pytest.mark.parametrize("text", ["", "latest", "1.2", "v1.2.0-rc1"])
+def test_a_rollback_without_a_version_says_which_form_it_wants(text):
+    with pytest.raises(UserError, match=r"give a released version, X\.Y\.Z"):
+        wanted_version(text)
+
+
+def test_the_rollback_image_is_the_release_workflows_unless_named():
+    assert repository({"GITHUB_REPOSITORY": "Acme/Penguins"}) == "ghcr.io/acme/penguins"
+    named = {"IMAGE_REPOSITORY": "registry.example.com/ml/classifier", "GITHUB_REPOSITORY": "a/b"}
+    assert repository(named) == "registry.example.com/ml/classifier"
+    with pytest.raises(UserError, match="IMAGE_REPOSITORY not set"):
+        repository({})
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("ghcr.io/acme/penguins", ("ghcr.io", "acme/penguins")),
+        ("127.0.0.1:5000/penguins", ("127.0.0.1:5000", "penguins")),
+        ("localhost/a/b", ("localhost", "a/b")),
+    ],
+)
+def test_an_image_repository_names_its_registry(reference, expected):
+    assert split_reference(reference) == expected
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [("acme/penguins", "must start with its registry"), ("ghcr.io/a/b:1.0.0", "tag or digest")],
+)
+def test_an_image_repository_without_a_registry_or_with_a_tag_is_refused(reference, message):
+    with pytest.raises(UserError, match=message):
+        split_reference(reference)
+
+
+def test_only_loopback_registries_are_spoken_to_over_plain_http():
+    assert Registry("127.0.0.1:5000/a").base == "http://127.0.0.1:5000/v2/a"
+    assert Registry("localhost:5000/a").base == "http://localhost:5000/v2/a"
+    assert Registry("ghcr.io/acme/p").base == "https://ghcr.io/v2/acme/p"
+    assert Registry("127.0.0.1.example.com/a").base.startswith("https://")
+
+
+def test_tag_pages_follow_the_link_header():
+    url = "https://ghcr.io/v2/a/b/tags/list?n=2"
+    link = '</v2/a/b/tags/list?n=2&last=1.1.0>; rel="next"'
+    assert next_page(url, link) == "https://ghcr.io/v2/a/b/tags/list?n=2&last=1.1.0"
+    assert next_page(url, "") is None

@@ -83,6 +83,10 @@ def test_least_privilege_per_job():
         "monitor": {"contents": "read", "issues": "write"},
         "retrain": {"contents": "write", "pull-requests": "write"},
     }
+    assert permissions(flows / "rollback.yml") == {
+        "": {},
+        "rollback": {"contents": "read", "packages": "write"},
+    }
 
 
 def test_the_comment_job_never_checks_out_the_pull_request():
@@ -98,7 +102,7 @@ def test_secrets_reach_only_the_steps_that_need_them():
             if "secrets." in text:
                 needs_storage = (
                     *("make pull", "make deploy", "make monitor", "make retrain-pr"),
-                    "make cloud-runner",
+                    *("make cloud-runner", "make rollback"),
                 )
                 assert step.get("run") in needs_storage, (path.name, job, step)
 
@@ -113,3 +117,11 @@ def test_cloud_runner_secrets_live_in_its_environment_and_never_reach_forks():
         if name != "launch-runner":
             assert "CML_RUNNER_TOKEN" not in text
             assert "KUBERNETES_CONFIGURATION" not in text
+
+
+def test_deploy_secrets_live_only_in_production_jobs():
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        for name, job in workflow["jobs"].items():
+            if "DEPLOY_" in yaml.safe_dump(job):
+                assert job.get("environment") == "production", (path.name, name)

@@ -1,7 +1,8 @@
 """`make deploy`: tell a deploy endpoint which image to run, when one is configured.
 
-The optional last step of a release. It POSTs {"image", "version", "git_sha"} as JSON
-to DEPLOY_WEBHOOK_URL (with DEPLOY_TOKEN as a bearer token when set): point it at
+The optional last step of a release. It POSTs {"image", "version", "digest", "git_sha"}
+as JSON to DEPLOY_WEBHOOK_URL (with DEPLOY_TOKEN as a bearer token when set); a rollback
+(`make rollback`) sends the same for the version it goes back to. Point it at
 whatever rolls out your service (a platform's deploy hook, a small function of your
 own). Without the secret it says so and succeeds. Standard library only: the deploy
 job installs nothing.
@@ -20,10 +21,15 @@ log = logging.getLogger(__name__)
 
 def payload(env: Mapping[str, str]) -> dict[str, str]:
     """What the endpoint gets, from the release job's outputs."""
-    missing = [name for name in ("IMAGE", "VERSION", "GIT_SHA") if not env.get(name)]
+    missing = [name for name in ("IMAGE", "VERSION", "DIGEST", "GIT_SHA") if not env.get(name)]
     if missing:
         raise UserError(f"{', '.join(missing)} not set: the release job passes them to deploy")
-    return {"image": env["IMAGE"], "version": env["VERSION"], "git_sha": env["GIT_SHA"]}
+    return {
+        "image": env["IMAGE"],
+        "version": env["VERSION"],
+        "digest": env["DIGEST"],
+        "git_sha": env["GIT_SHA"],
+    }
 
 
 def deploy(env: Mapping[str, str]) -> bool:
@@ -41,5 +47,5 @@ def deploy(env: Mapping[str, str]) -> bool:
 
 
 def main(argv: list[str]) -> None:
-    """`classifier deploy`: the release job's IMAGE, VERSION and GIT_SHA to the webhook."""
+    """`classifier deploy`: the release job's IMAGE, VERSION, DIGEST and GIT_SHA to the webhook."""
     deploy(os.environ)

@@ -85,6 +85,23 @@ def write_tags(env: Mapping[str, str]) -> dict[str, Any]:
     return tags
 
 
+def model_artifact(model_path: str) -> str:
+    """The card's line on DVC's model registry: dvc.yaml's `artifacts:` entry for the model."""
+    from dvc.repo import Repo  # only this step needs DVC's API
+
+    with Repo(".") as repo:
+        declared = repo.artifacts.read()
+    for dvcfile, artifacts in declared.items():
+        for name, artifact in artifacts.items():
+            if artifact.path == model_path:
+                return (
+                    f"`{name}` ({artifact.type or 'artifact'}, `{artifact.path}`, declared in "
+                    f"`{dvcfile}`): `dvc artifacts get <repository URL> {name} --rev <commit>` "
+                    "fetches it from the DVC remote"
+                )
+    return f"none (no `artifacts:` entry in dvc.yaml has the path `{model_path}`)"
+
+
 def model_card(version: str, sha: str, bento: str, image: str) -> str:
     """Markdown for the GitHub release: what the model is, how good, trained on what."""
     params = load_params()
@@ -101,6 +118,7 @@ def model_card(version: str, sha: str, bento: str, image: str) -> str:
             "",
             f"- Commit: `{sha}`",
             f"- Bento: `{bento}`; image: `{image}`",
+            f"- DVC artifact: {model_artifact(str(params.paths.model))}",
             f"- Model: `{best['name']}` with `{json.dumps(best['best_params'])}`, chosen by "
             f"{cv['cv_folds']}-fold CV {cv['scoring']} ({best['mean']:.4f} ± {best['std']:.4f})",
             f"- Target `{params.data.target}`: {classes}",

@@ -234,6 +234,10 @@ def push() -> dict[str, str]:
         match = DIGEST.search(output)
         digests[name] = match.group(1) if match else ""
     write_json(IMAGE_INFO, {**info, "pushed": digests})
+    step_output = os.environ.get("GITHUB_OUTPUT")
+    if step_output:  # the release's deploy job sends the digest along
+        with open(step_output, "a", encoding="utf-8") as out:
+            out.write(f"digest={digests[info['tags'][0]]}\n")
     return digests
 
 
