@@ -1,5 +1,6 @@
 """Stage `evaluate`: test-set metrics, per-class scores, confusion counts, feature importance."""
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -7,7 +8,7 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
-from sklearn.metrics import confusion_matrix
+from sklearn.metrics import check_scoring, confusion_matrix
 from sklearn.pipeline import Pipeline
 
 from classifier.contracts.files import write_json
@@ -15,6 +16,10 @@ from classifier.contracts.labels import Label
 from classifier.contracts.params import Params, load_params
 from classifier.stages.compute import backend
 from classifier.stages.scoring import compute_metrics, per_class, scorer
+
+# Below this much sequential scoring, permutation importance runs in this process: a
+# pool of worker processes takes about a second to start (each imports scikit-learn).
+IN_PROCESS_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,16 @@ def importance(
     """Permutation importance per raw feature, most important first (ties by name)."""
     # Each repeat rescores the whole test set per feature; a sample keeps big data fast.
     sample = min(1.0, params.evaluate.importance_max_rows / len(X))
+    score = scorer(params.train.scoring, params.data)
     result = permutation_importance(
         model,
         X,
         y,
-        scoring=scorer(params.train.scoring, params.data),
+        scoring=score,
         n_repeats=params.evaluate.importance_repeats,
         random_state=params.evaluate.seed,
         max_samples=sample,
-        n_jobs=params.compute.n_jobs,
+        n_jobs=importance_jobs(model, X, y, score, params),
     )
     rows = [
         {"feature": name, "mean": float(mean), "std": float(std)}
@@ -66,6 +72,22 @@ def importance(
         )
     ]
     return sorted(rows, key=lambda r: (-round(r["mean"], 9), r["feature"]))
+
+
+def importance_jobs(
+    model: Pipeline, X: pd.DataFrame, y: pd.Series, score: Any, params: Params
+) -> int:
+    """compute.n_jobs, unless the work is too small to pay for starting worker processes
+    (about a second; this process has none running yet): then 1. Results are the same
+    either way (each feature's permutations are seeded alike), only the time differs."""
+    if params.compute.n_jobs == 1 or params.compute.backend != "local":
+        return params.compute.n_jobs
+    rows = min(len(X), params.evaluate.importance_max_rows)
+    started = time.perf_counter()
+    check_scoring(model, scoring=score)(model, X.iloc[:rows], y.iloc[:rows])
+    once = time.perf_counter() - started
+    work = once * X.shape[1] * params.evaluate.importance_repeats
+    return 1 if work < IN_PROCESS_SECONDS else params.compute.n_jobs
 
 
 def confusion_counts(matrix: np.ndarray, classes: list[Label]) -> list[dict[str, Any]]:
