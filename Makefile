@@ -153,8 +153,8 @@ ci-pr-info: install ## CI: the PR number and head commit into the report artifac
 ci-gate: install ## CI: fail the job when the quality gate failed
 	classifier ci gate --out $(REPORT_DIR)
 
-cloud-runner: install ## CI (opt-in): a cloud runner for this run's reproduce job (cml runner launch)
-	classifier cloud-runner
+cloud-runner: ## CI (opt-in): a cloud runner for this run's reproduce job (cml runner launch; standard library only)
+	PYTHONPATH=src $(PYTHON) -m classifier cloud-runner
 
 cml-install: ## CI (comment job, cloud runner): install the CML CLI
 	npm install --global @dvcorg/cml@$(CML_VERSION)

@@ -411,8 +411,8 @@ with open(os.environ["FAKE_LOG"], "a") as log:
 """
 
 
-def launch_job(tmp_path: Path, **context: str) -> tuple[object, Path]:
-    """pr.yml's launch-runner job with fake `npm` and `cml` on PATH."""
+def launch_job(tmp_path: Path, workflow: str = "pr.yml", **context: str) -> tuple[object, Path]:
+    """A workflow's launch-runner job with fake `npm` and `cml` on PATH."""
     workdir = tmp_path / "pr-checkout"
     workdir.mkdir()
     copy_machinery(workdir)
@@ -423,14 +423,20 @@ def launch_job(tmp_path: Path, **context: str) -> tuple[object, Path]:
     env = runner_env(workdir, FAKE_LOG=str(log), GITHUB_RUN_ID="4242")
     env["PATH"] = f"{bin_dir}:{env['PATH']}"
     env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "CML_"))}
-    actions = {"actions/checkout": noop, "astral-sh/setup-uv": noop}
-    job = Runner(workdir, context, actions, env).run(load_job("pr.yml", "launch-runner"))
+    actions = {"actions/checkout": noop}
+    job = Runner(workdir, context, actions, env).run(load_job(workflow, "launch-runner"))
     return job, log
 
 
-def test_the_launch_job_asks_cml_for_one_runner_for_this_run_with_fake_cml(tmp_path):
+@pytest.mark.parametrize(
+    ("workflow", "job_on_it"), [("pr.yml", "report"), ("release.yml", "publish")]
+)
+def test_the_launch_job_asks_cml_for_one_runner_for_this_run_with_fake_cml(
+    tmp_path, workflow, job_on_it
+):
     job, log = launch_job(
         tmp_path,
+        workflow,
         **{
             "vars.CML_CLOUD": "aws",
             "vars.CML_CLOUD_TYPE": "m5.2xlarge",
@@ -457,8 +463,8 @@ def test_the_launch_job_asks_cml_for_one_runner_for_this_run_with_fake_cml(tmp_p
     ]
     secrets = {k: launch["env"][k] for k in ("REPO_TOKEN", "AWS_SECRET_ACCESS_KEY")}
     assert secrets == {"REPO_TOKEN": "runner-token", "AWS_SECRET_ACCESS_KEY": "secret"}
-    # The report job runs on exactly that label.
-    runs_on = load_job("pr.yml", "report")["runs-on"]
+    # The reproducing job runs on exactly that label.
+    runs_on = load_job(workflow, job_on_it)["runs-on"]
     assert 'format(\'["self-hosted","cml-{0}"]\', github.run_id)' in runs_on
 
 
