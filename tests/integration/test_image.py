@@ -27,9 +27,9 @@ from .conftest import has_image
 
 pytestmark = pytest.mark.xdist_group("docker")
 
-# Bytes, uncompressed: ~510 MB of Python, scikit-learn and BentoML, then pyarrow (Parquet
-# for `docker run IMAGE predict`, 170 MB) and BentoML's OTLP exporter (25 MB).
-MAX_SIZE = 750 * 1000**2
+# Bytes, uncompressed (issue #12's bound): 625 MB today, pyarrow (Parquet for `docker run
+# IMAGE predict`) and BentoML's OTLP exporter included.
+MAX_SIZE = 650 * 1000**2
 
 
 def tool(env: dict[str, str]) -> dict[str, str]:

@@ -154,34 +154,42 @@ def docker(env: dict[str, str], *args: str) -> str:
     return result.stdout.strip()
 
 
+@pytest.fixture
+def docker_registry_for(docker_env, tmp_path) -> Iterator[str]:
+    """A registry for images the real engine pushes; the engine forgets them afterwards."""
+    with docker_registry(tmp_path) as host:
+        yield host
+        names = [f"{host}/{NAME}:{tag}" for tag in (FIRST[0], SECOND[0], "latest")]
+        subprocess.run(["docker", "rmi", *names], env=tool_env(**docker_env), capture_output=True)
+
+
 @pytest.mark.xdist_group("docker")
 def test_images_pushed_by_docker_roll_back_to_the_very_image_that_was_released(
-    docker_env, workdir, tmp_path
+    docker_env, docker_registry_for, workdir, tmp_path
 ):
     # As the release workflow leaves them: images labelled by `make image`'s own code,
     # pushed by the real engine (its manifest formats, not ours), :latest on the newer.
+    host = docker_registry_for
+    repository, ids, pushed = f"{host}/{NAME}", {}, {}
     base = LOCAL_BASE if docker(docker_env, "images", "-q", LOCAL_BASE) else OFFICIAL_BASE
-    with docker_registry(tmp_path) as host:
-        repository, ids, pushed = f"{host}/{NAME}", {}, {}
-        for version, sha in (FIRST, SECOND):
-            context = tmp_path / f"context-{version}"
-            context.mkdir()
-            (context / "Dockerfile").write_text(f"FROM {base}\nCOPY release.txt /srv/\n")
-            (context / "release.txt").write_text(f"{version} {sha}\n")
-            label_args = [f"--label={k}={v}" for k, v in labels({}, version, sha).items()]
-            tags = [f"{repository}:{version}", f"{repository}:latest"]
-            tag_args = [f"--tag={tag}" for tag in tags]
-            docker(docker_env, "build", "--network=host", *label_args, *tag_args, str(context))
-            ids[version] = docker(docker_env, "image", "inspect", "--format={{.Id}}", tags[0])
-            for tag in tags:
-                docker(docker_env, "push", tag)
-            pushed[version] = digest_of(host, NAME, version)
-        assert digest_of(host, NAME, "latest") == pushed[SECOND[0]]
-        result = make_rollback(workdir, f"VERSION={FIRST[0]}", f"IMAGE_REPOSITORY={repository}")
-        assert result.returncode == 0, result.stderr
-        assert digest_of(host, NAME, "latest") == pushed[FIRST[0]]
-        docker(docker_env, "rmi", f"{repository}:latest", f"{repository}:{FIRST[0]}")
-        docker(docker_env, "pull", f"{repository}:latest")
-        pulled = docker(docker_env, "image", "inspect", "--format={{.Id}}", f"{repository}:latest")
-        assert pulled == ids[FIRST[0]]
-        docker(docker_env, "rmi", f"{repository}:latest", f"{repository}:{SECOND[0]}")
+    for version, sha in (FIRST, SECOND):
+        context = tmp_path / f"context-{version}"
+        context.mkdir()
+        (context / "Dockerfile").write_text(f"FROM {base}\nCOPY release.txt /srv/\n")
+        (context / "release.txt").write_text(f"{version} {sha}\n")
+        label_args = [f"--label={k}={v}" for k, v in labels({}, version, sha).items()]
+        tags = [f"{repository}:{version}", f"{repository}:latest"]
+        tag_args = [f"--tag={tag}" for tag in tags]
+        docker(docker_env, "build", "--network=host", *label_args, *tag_args, str(context))
+        ids[version] = docker(docker_env, "image", "inspect", "--format={{.Id}}", tags[0])
+        for tag in tags:
+            docker(docker_env, "push", tag)
+        pushed[version] = digest_of(host, NAME, version)
+    assert digest_of(host, NAME, "latest") == pushed[SECOND[0]]
+    result = make_rollback(workdir, f"VERSION={FIRST[0]}", f"IMAGE_REPOSITORY={repository}")
+    assert result.returncode == 0, result.stderr
+    assert digest_of(host, NAME, "latest") == pushed[FIRST[0]]
+    docker(docker_env, "rmi", f"{repository}:latest", f"{repository}:{FIRST[0]}")
+    docker(docker_env, "pull", f"{repository}:latest")
+    pulled = docker(docker_env, "image", "inspect", "--format={{.Id}}", f"{repository}:latest")
+    assert pulled == ids[FIRST[0]]
