@@ -1,11 +1,12 @@
 """A recording stand-in for a team's deploy hook on 127.0.0.1 (the real one is theirs)."""
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from .fake_github import serve
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -27,10 +28,5 @@ class Handler(BaseHTTPRequestHandler):
 def fake_deploy_endpoint() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Serve it on a free port; yields its URL and the list of what it was sent."""
     received: list[dict[str, Any]] = []
-    handler = type("FakeDeployEndpoint", (Handler,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/deploy", received
-    finally:
-        server.shutdown()
+    with serve(type("FakeDeployEndpoint", (Handler,), {"received": received})) as url:
+        yield f"{url}/deploy", received

@@ -148,16 +148,22 @@ def git_route(state: State, method: str, path: str, body: Any) -> tuple[int, Any
 
 
 @contextmanager
-def fake_github() -> Iterator[tuple[str, State]]:
-    """Serve a fresh fake API on a free port of 127.0.0.1; yields its URL and its state."""
-    state = State()
-    handler = type("FakeGitHubAPI", (Handler,), {"state": state})
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on a free port of 127.0.0.1 until the block ends; yields its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+
+
+@contextmanager
+def fake_github() -> Iterator[tuple[str, State]]:
+    """Serve a fresh fake API on a free port of 127.0.0.1; yields its URL and its state."""
+    state = State()
+    with serve(type("FakeGitHubAPI", (Handler,), {"state": state})) as url:
+        yield url, state
 
 
 def seed_main(state: State, files: dict[str, bytes]) -> str:
