@@ -7,7 +7,8 @@ without DVC and without paying the imports three times. It loads its modules the
 the stage runner does (`python -m classifier <stage>`: garbage collector paused, then
 `gc.freeze`), so the ratio measures DVC and the process boundaries, not that trick.
 
-Targets (issue #2): cold under 60 s on 2 cores, no-op under 3 s, ratio under 1.5.
+Targets: cold under 60 s on 2 cores, no-op under 3 s, ratio under 1.5 (issue #2);
+issue #10 asks for a ratio at or under 1.3 and a no-op under 1 s.
 """
 
 import argparse
@@ -57,7 +58,7 @@ def main() -> None:
         print(f"  {key:<18} {seconds:7.2f} s")
     ratio = median["cold dvc repro"] / median["one process"]
     print(f"  {'dvc / one process':<18} {ratio:7.2f} x")
-    print("targets: cold < 60 s, no-op < 3 s, ratio < 1.5")
+    print("targets: cold < 60 s, no-op < 1 s, ratio <= 1.3 (issue #10; #2 asked < 1.5)")
 
 
 if __name__ == "__main__":
