@@ -11,13 +11,14 @@ from .fake_github import serve
 
 class Handler(BaseHTTPRequestHandler):
     received: list[dict[str, Any]]
+    status: int
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         self.received.append(
             {"body": json.loads(self.rfile.read(length)), "auth": self.headers.get("Authorization")}
         )
-        self.send_response(204)
+        self.send_response(self.status)
         self.end_headers()
 
     def log_message(self, *args: Any) -> None:
@@ -25,8 +26,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def fake_deploy_endpoint() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Serve it on a free port; yields its URL and the list of what it was sent."""
+def fake_deploy_endpoint(status: int = 204) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Serve it on a free port, answering `status`; yields its URL and what it was sent."""
     received: list[dict[str, Any]] = []
-    with serve(type("FakeDeployEndpoint", (Handler,), {"received": received})) as url:
+    handler = type("FakeDeployEndpoint", (Handler,), {"received": received, "status": status})
+    with serve(handler) as url:
         yield f"{url}/deploy", received

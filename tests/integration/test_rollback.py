@@ -113,6 +113,27 @@ def test_a_version_with_an_image_but_no_github_release_is_refused_and_nothing_mo
     assert deployed == []
 
 
+def test_a_failed_deploy_fails_the_rollback_and_the_summary_says_where_it_stopped(
+    released, workdir
+):
+    host, digests = released
+    with fake_github() as (api, github), fake_deploy_endpoint(500) as (url, deployed):
+        github.releases |= {f"v{FIRST[0]}", f"v{SECOND[0]}"}
+        job = rollback_job(workdir, host, api, FIRST[0], url)
+    assert job.failed
+    assert "error: the deploy webhook answered HTTP 500; nothing was deployed" in (
+        job.steps[-1].output
+    )
+    assert len(deployed) == 1
+    # :latest has moved (the registry is the record of what should run); the summary
+    # says the deploy did not happen, so a re-run of the rollback finishes the job.
+    assert digest_of(host, NAME, "latest") == digests[FIRST[0]]
+    summary = (workdir.parent / "step-summary.md").read_text()
+    assert "| deploy | failed: the deploy webhook answered HTTP 500; nothing was deployed |" in (
+        summary
+    )
+
+
 def make_rollback(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = tool_env()
     for name in ("GITHUB_REPOSITORY", "GITHUB_STEP_SUMMARY", "DEPLOY_WEBHOOK_URL"):

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 REVISION = "org.opencontainers.image.revision"
 VERSION_LABEL = "org.opencontainers.image.version"
+SKIPPED = "skipped: DEPLOY_WEBHOOK_URL is not set"
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Rollback:
     git_sha: str
     previous_version: str | None
     previous_digest: str | None
-    deploy: str  # requested, skipped or failed
+    deploy: str  # what became of the deploy, as the summary says it
 
 
 def released(tags: list[str]) -> list[str]:
@@ -111,29 +112,26 @@ def rollback(env: Mapping[str, str]) -> Rollback:
         git_sha,
         previous,
         current.digest if current else None,
-        "failed",
+        deploy="not run",
     )
     try:
         deployed = deploy(
             {**env, "IMAGE": done.image, "VERSION": version, "GIT_SHA": git_sha, "DIGEST": moved}
         )
     except UserError as err:
-        write_summary(env, done, f"failed: {err}")
+        write_summary(env, replace(done, deploy=f"failed: {err}"))
         raise
-    done = replace(done, deploy="requested" if deployed else "skipped")
-    write_summary(env, done, DEPLOYED[done.deploy])
+    done = replace(done, deploy="requested" if deployed else SKIPPED)
+    write_summary(env, done)
     return done
 
 
-DEPLOYED = {"requested": "requested", "skipped": "skipped: DEPLOY_WEBHOOK_URL is not set"}
-
-
-def write_summary(env: Mapping[str, str], done: "Rollback", deploy_state: str) -> None:
+def write_summary(env: Mapping[str, str], done: "Rollback") -> None:
     """Append what happened to the job summary (GITHUB_STEP_SUMMARY), when there is one."""
     path = env.get("GITHUB_STEP_SUMMARY")
     if path:
         with open(path, "a", encoding="utf-8") as out:
-            out.write(summary(done, deploy_state))
+            out.write(summary(done))
 
 
 def version_of(registry: Registry, manifest: Manifest | None) -> str | None:
@@ -155,7 +153,7 @@ def move_latest(registry: Registry, target: Manifest) -> str:
     return target.digest
 
 
-def summary(done: Rollback, deploy_state: str) -> str:
+def summary(done: Rollback) -> str:
     """Markdown for the job summary."""
     before = (
         f"`{done.previous_version or 'unknown'}` ({done.previous_digest})"
@@ -172,7 +170,7 @@ def summary(done: Rollback, deploy_state: str) -> str:
             f"| `:latest` now | `{done.version}` ({done.digest}) |",
             f"| image | `{done.image}` |",
             f"| git SHA | `{done.git_sha}` |",
-            f"| deploy | {deploy_state} |",
+            f"| deploy | {done.deploy} |",
             "",
         ]
     )
