@@ -36,8 +36,12 @@ class Cluster:
         )
         from distributed import Client
 
-        with Client(self.address, timeout="30s") as client:
-            client.wait_for_workers(workers, timeout=60)
+        try:
+            with Client(self.address, timeout="30s") as client:
+                client.wait_for_workers(workers, timeout=60)
+        except BaseException:
+            self.stop()  # no process outlives a cluster that never came up
+            raise
 
     def __enter__(self) -> "Cluster":
         return self
