@@ -180,7 +180,7 @@ monitor-issue: install ## CI (monitor): create, edit or close the one "Model mon
 retrain-pr: install ## CI (monitor): a pull request adding the labelled traffic to the raw data
 	classifier retrain-pr
 
-rollback: ## point :latest at released VERSION=X.Y.Z (same digest) and deploy it; IMAGE_REPOSITORY=
+rollback: ## point :latest back at released VERSION=X.Y.Z (same digest) and deploy it (IMAGE_REPOSITORY=…)
 	PYTHONPATH=src $(PYTHON) -m classifier rollback
 
 deploy: ## CI: POST the new image to DEPLOY_WEBHOOK_URL (skipped when unset; standard library only)
