@@ -127,6 +127,25 @@ def test_categories_as_pandas_categories_give_the_same_model_bit_for_bit(
     assert all(X[c].dtype == "category" for c in contract.categorical)
 
 
+def test_numbers_stay_float64_because_float32_would_move_the_probabilities(
+    fruit_frame, fruit_params
+):
+    # Half the memory, but scikit-learn's scaler and SVM compute in the input's precision,
+    # so the probabilities change (on the bundled penguins the SVM's log loss moved in the
+    # 6th decimal, which metrics.json keeps): results would not stay identical.
+    train, test = split(fruit_frame, fruit_params.data, fruit_params.split)
+    contract = fruit_params.data
+    X, y = contract.model_inputs(train)
+    X_test = contract.model_inputs(test)[0]
+    assert all(X[c].dtype == "float64" for c in contract.numeric)
+    narrow = {c: "float32" for c in contract.numeric}
+    probabilities = []
+    for train_x, test_x in ((X, X_test), (X.astype(narrow), X_test.astype(narrow))):
+        pipeline = build_pipeline(make_model("svm", 0), contract.numeric, contract.categorical)
+        probabilities.append(pipeline.fit(train_x, y).predict_proba(test_x))
+    assert probabilities[0].tobytes() != probabilities[1].tobytes()
+
+
 def with_limit(params, rows: int):
     return params.model_copy(
         update={"train": params.train.model_copy(update={"selection_max_rows": rows})}
