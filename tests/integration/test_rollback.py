@@ -3,20 +3,26 @@
 Two releases are pushed as the release workflow leaves them (X.Y.Z, and :latest on the
 newer). The rollback job of rollback.yml runs step by step; GitHub's API and the team's
 deploy hook are recording stand-ins named as fakes. `make rollback` runs as a user would.
+GHCR's token flow, which the local registry does not speak, is a fake of its own.
 """
 
+import base64
+import json
 import subprocess
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from testkit.registry import digest_of, docker_registry, manifest_of, push_release
 from testkit.repo import copy_machinery, tool_env
 
+from classifier.ci.registry import Manifest, Registry
+from classifier.contracts.errors import UserError
 from classifier.serving.image import LOCAL_BASE, OFFICIAL_BASE, labels
 
 from ..fake_deploy import fake_deploy_endpoint
-from ..fake_github import REPO, fake_github
+from ..fake_github import REPO, fake_github, serve
 from ..workflow import Runner, load_job, runner_env
 
 NAME = "acme/penguins"
@@ -214,3 +220,69 @@ def test_images_pushed_by_docker_roll_back_to_the_very_image_that_was_released(
     docker(docker_env, "pull", f"{repository}:latest")
     pulled = docker(docker_env, "image", "inspect", "--format={{.Id}}", f"{repository}:latest")
     assert pulled == ids[FIRST[0]]
+
+
+class FakeTokenRegistry(BaseHTTPRequestHandler):
+    """A stand-in for GHCR's token flow (GHCR cannot be reached here): a Bearer challenge,
+    a token for basic credentials, and blobs redirected to a storage path, as GHCR does."""
+
+    calls: list[tuple[str, str | None]]
+    realm: str
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def answer(self, status: int, body: bytes = b"", **headers: str) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        auth = self.headers.get("Authorization")
+        self.calls.append((self.path, auth))
+        basic = "Basic " + base64.b64encode(b"someone:s3cret").decode()
+        if self.path.startswith("/token?"):
+            if auth != basic or "scope=repository%3Aacme%2Fpenguins%3Apull" not in self.path:
+                return self.answer(401)
+            return self.answer(200, json.dumps({"token": "t0k"}).encode())
+        if self.path.startswith("/storage/"):
+            return self.answer(200, json.dumps({"config": {"Labels": {"a": "b"}}}).encode())
+        if auth != "Bearer t0k":
+            scope = 'scope="repository:acme/penguins:pull"'
+            challenge = f'Bearer realm="{self.realm}",service="fake",{scope}'
+            return self.answer(401, WWW_Authenticate=challenge)
+        if self.path.startswith("/v2/acme/penguins/blobs/"):
+            return self.answer(307, Location="/storage/config")
+        return self.answer(200, json.dumps({"tags": ["1.0.0", "latest"]}).encode())
+
+
+def test_token_auth_is_asked_with_basic_credentials_and_never_follows_a_redirect_with_fake_ghcr():
+    calls: list[tuple[str, str | None]] = []
+    handler = type("Registry", (FakeTokenRegistry,), {"calls": calls, "realm": ""})
+    with serve(handler) as url:
+        handler.realm = f"{url}/token"
+        registry = Registry(f"{url.removeprefix('http://')}/acme/penguins", "someone", "s3cret")
+        assert registry.tags() == ["1.0.0", "latest"]
+        manifest = Manifest(json.dumps({"config": {"digest": "sha256:ab"}}).encode(), "", "x")
+        assert registry.labels(manifest) == {"a": "b"}
+    paths = [path.split("?")[0] for path, _ in calls]
+    assert paths == [
+        "/v2/acme/penguins/tags/list",  # no token yet: challenged
+        "/token",  # basic credentials for the token
+        "/v2/acme/penguins/tags/list",  # with it
+        "/v2/acme/penguins/blobs/sha256:ab",
+        "/storage/config",  # the redirect: no token sent to storage
+    ]
+    assert [auth for _, auth in calls][2:] == ["Bearer t0k", "Bearer t0k", None]
+
+
+def test_wrong_registry_credentials_are_one_line_with_fake_ghcr():
+    handler = type("Registry", (FakeTokenRegistry,), {"calls": [], "realm": ""})
+    with serve(handler) as url:
+        handler.realm = f"{url}/token"
+        registry = Registry(f"{url.removeprefix('http://')}/acme/penguins", "someone", "wrong")
+        with pytest.raises(UserError, match=r"no registry token \(HTTP 401 from http://"):
+            registry.tags()
