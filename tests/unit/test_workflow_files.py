@@ -129,3 +129,22 @@ def test_deploy_secrets_live_only_in_production_jobs():
         for name, job in workflow["jobs"].items():
             if "DEPLOY_" in yaml.safe_dump(job):
                 assert job.get("environment") == "production", (path.name, name)
+
+
+def ancestors(jobs: dict, name: str) -> set[str]:
+    needs = jobs[name].get("needs", [])
+    direct = {needs} if isinstance(needs, str) else set(needs)
+    return direct.union(*(ancestors(jobs, n) for n in direct))
+
+
+def test_a_job_after_one_that_may_be_skipped_says_its_condition_in_full():
+    # GitHub's implicit success() fails when any job upstream was skipped (an opt-in job
+    # without its variable): the job would be skipped too, silently. Such jobs must check
+    # !cancelled() (or always()) and their own needs' results themselves.
+    for path in WORKFLOWS:
+        jobs = yaml.safe_load(path.read_text())["jobs"]
+        for name in jobs:
+            skippable = [a for a in ancestors(jobs, name) if "if" in jobs[a]]
+            if skippable:
+                condition = str(jobs[name].get("if", ""))
+                assert "!cancelled()" in condition or "always()" in condition, (path.name, name)
