@@ -14,6 +14,8 @@ from typing import Any
 from classifier.contracts.errors import UserError
 
 SHA = re.compile(r"[0-9a-f]{40}")
+# Where the release workflow publishes the service's image (and a rollback finds it).
+REGISTRY = "ghcr.io"
 # Where a step may send a token or a payload: TLS, or this machine (the tests' stand-ins).
 SAFE_URL = re.compile(r"(https://|http://127\.0\.0\.1[:/])")
 
@@ -53,6 +55,11 @@ def request_json(
         return err.code, None
     except OSError as err:
         raise UserError(f"{what} could not be reached: {err}") from None
+
+
+def image_repository(repository: str) -> str:
+    """The image of GitHub repository OWNER/REPO: ghcr.io/owner/repo (GHCR wants lower case)."""
+    return f"{REGISTRY}/{repository.lower()}"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from classifier.ci.github import image_repository
 from classifier.contracts.errors import UserError
 from classifier.contracts.files import read_json, write_json, write_text
 from classifier.contracts.git import commit_sha, show
@@ -32,7 +33,6 @@ from classifier.stages.pipeline import reproduce
 
 log = logging.getLogger(__name__)
 
-REGISTRY = "ghcr.io"
 ASSETS = Path("build/release")
 VERSION_TAG = re.compile(r"v(\d+\.\d+\.\d+)")
 
@@ -67,7 +67,7 @@ def version_of(ref: str) -> str | None:
 
 def image_tags(env: Mapping[str, str]) -> dict[str, Any]:
     """Image names for this push, from the runner's GITHUB_REPOSITORY, GITHUB_REF, GITHUB_SHA."""
-    image = f"{REGISTRY}/{env['GITHUB_REPOSITORY'].lower()}"
+    image = image_repository(env["GITHUB_REPOSITORY"])
     version = version_of(env["GITHUB_REF"])
     names = [f"{version}", "latest"] if version else [f"sha-{env['GITHUB_SHA'][:7]}", "main"]
     return {"image": image, "version": version, "tags": [f"{image}:{name}" for name in names]}

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from classifier.ci.deploy import deploy
-from classifier.ci.github import GitHub
+from classifier.ci.github import GitHub, image_repository
 from classifier.ci.registry import Manifest, Registry
 from classifier.contracts.errors import UserError
 
@@ -64,7 +64,7 @@ def repository(env: Mapping[str, str]) -> str:
     if env.get("IMAGE_REPOSITORY"):
         return env["IMAGE_REPOSITORY"]
     if env.get("GITHUB_REPOSITORY"):
-        return f"ghcr.io/{env['GITHUB_REPOSITORY'].lower()}"
+        return image_repository(env["GITHUB_REPOSITORY"])
     raise UserError("IMAGE_REPOSITORY not set: name the image, e.g. ghcr.io/owner/repo")
 
 
