@@ -4,7 +4,7 @@ from pathlib import Path
 
 README = Path("README.md")
 START, END = "<!-- example-report:start -->", "<!-- example-report:end -->"
-EXCERPT = ("### Metrics", "### Quality gate", "### Confusion matrices")
+EXCERPT = ("### Metrics", "### Gate rules", "### Confusion matrices")
 
 
 def readme_excerpt(markdown: str, folder: Path) -> str:

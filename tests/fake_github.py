@@ -1,8 +1,10 @@
 """A recording stand-in for GitHub's REST API on 127.0.0.1 (GitHub cannot be reached here).
 
 It keeps, in memory, what the workflow steps touch: pull requests, issues and their
-comments, releases (by tag), and the git objects a branch is made of (blobs, trees,
-commits, refs). Every call is recorded, with the token it carried.
+comments (with their authors), releases (by tag), and the git objects a branch is made
+of (blobs, trees, commits, refs). Every call is recorded, with the token it carried.
+As on GitHub, a workflow's GITHUB_TOKEN writes as github-actions[bot] and is refused
+by `GET /user`; tokens listed in `State.users` are people's, and `/user` names them.
 """
 
 import base64
@@ -24,11 +26,24 @@ class State:
     calls: list[dict[str, Any]] = field(default_factory=list)
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
-    comments: dict[int, list[str]] = field(default_factory=dict)
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # token -> a person's login
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
     releases: set[str] = field(default_factory=set)  # tag names
     next_number: int = 1
+
+    def author(self, auth: str | None) -> str:
+        """Who a call's token writes as."""
+        token = (auth or "").removeprefix("Bearer ")
+        return self.users.get(token, "github-actions[bot]")
+
+    def comment(self, issue: int, body: str, author: str) -> dict[str, Any]:
+        """Add a comment (any author: a test seeds people's comments this way)."""
+        serial = 1001 + sum(len(listed) for listed in self.comments.values())
+        item = {"id": serial, "body": body, "user": {"login": author}}
+        self.comments.setdefault(issue, []).append(item)
+        return item
 
     def number(self) -> int:
         self.next_number += 1
@@ -64,19 +79,21 @@ class Handler(BaseHTTPRequestHandler):
     def dispatch(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length)) if length else None
-        self.state.calls.append(
-            {
-                "method": method,
-                "path": self.path,
-                "body": body,
-                "auth": self.headers.get("Authorization"),
-            }
-        )
+        auth = self.headers.get("Authorization")
+        self.state.calls.append({"method": method, "path": self.path, "body": body, "auth": auth})
         prefix = f"/repos/{REPO}"
-        path = self.path.split("?")[0]
+        path, _, query = self.path.partition("?")
+        if path == "/user":
+            token = (auth or "").removeprefix("Bearer ")
+            if token in self.state.users:
+                return self.answer(200, {"login": self.state.users[token], "type": "User"})
+            return self.answer(403, {"message": "Resource not accessible by integration"})
         if not path.startswith(prefix):
             return self.answer(404, {"message": "Not Found"})
-        status, answer = route(self.state, method, path.removeprefix(prefix), body)
+        if match := re.fullmatch(r"/issues/(\d+)/comments", path.removeprefix(prefix)):
+            status, answer = comments_route(self.state, method, int(match[1]), body, auth, query)
+        else:
+            status, answer = route(self.state, method, path.removeprefix(prefix), body)
         self.answer(status, answer)
 
     def answer(self, status: int, payload: Any) -> None:
@@ -118,10 +135,24 @@ def route(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
     if match := re.fullmatch(r"/issues/(\d+)", path):
         state.issues[int(match[1])].update(body)
         return 200, state.issues[int(match[1])]
-    if match := re.fullmatch(r"/issues/(\d+)/comments", path):
-        state.comments.setdefault(int(match[1]), []).append(body["body"])
-        return 201, {"body": body["body"]}
+    if match := re.fullmatch(r"/issues/comments/(\d+)", path):
+        found = [c for cs in state.comments.values() for c in cs if c["id"] == int(match[1])]
+        if not found:
+            return 404, {"message": "Not Found"}
+        found[0]["body"] = body["body"]
+        return 200, found[0]
     return git_route(state, method, path, body)
+
+
+def comments_route(
+    state: State, method: str, issue: int, body: Any, auth: str | None, query: str
+) -> tuple[int, Any]:
+    """List (paginated, as GitHub does) or add the comments of an issue or pull request."""
+    if method == "POST":
+        return 201, state.comment(issue, body["body"], state.author(auth))
+    args = dict(pair.split("=", 1) for pair in query.split("&") if "=" in pair)
+    size, page = int(args.get("per_page", 30)), int(args.get("page", 1))
+    return 200, state.comments.get(issue, [])[(page - 1) * size : page * size]
 
 
 def git_route(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:

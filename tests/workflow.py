@@ -90,6 +90,10 @@ class Runner:
         inner = EXPRESSION.sub(r"\1", expression).strip()
         if inner in ("!cancelled()", "always()"):
             return True
+        compare = re.fullmatch(r"([\w.]+) (==|!=) '([^']*)'", inner)
+        if compare:
+            equal = self.resolve(f"${{{{ {compare.group(1)} }}}}") == compare.group(3)
+            return not failed and equal == (compare.group(2) == "==")
         starts = re.fullmatch(r"startsWith\(([\w.]+), '([^']*)'\)", inner)
         if starts:
             return not failed and self.context[starts.group(1)].startswith(starts.group(2))

@@ -101,7 +101,7 @@ def test_one_issue_is_created_then_edited_while_the_alert_lasts_and_closed_after
     assert issue["state"] == "closed"
     assert "`weight (g)` drifted: PSI" in issue["body"]
     assert f"/{REPO}/actions/runs/77" in issue["body"]
-    [note] = state.comments[1]
+    [note] = [c["body"] for c in state.comments[1]]
     assert note.startswith("✅ Back within thresholds: closing.")
     writes = [c for c in state.calls if c["method"] != "GET"]
     assert all(c["auth"] == "Bearer fake-token" for c in writes)

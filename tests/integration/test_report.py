@@ -91,8 +91,8 @@ def test_pr_with_a_weaker_model_and_edited_rows(repo):
     assert status == 1
     assert markdown.startswith("## ❌ Quality gate failed: ")
     assert gate["passed"] is False
-    assert any("(gates.max_drop.f1_macro)" in f for f in gate["failures"])
-    assert any("(gates.at_least.accuracy)" in f for f in gate["failures"])
+    assert any("(`gates.max_drop.f1_macro`)" in f for f in gate["failures"])
+    assert any("(`gates.at_least.accuracy`)" in f for f in gate["failures"])
 
     base, head = metrics_at(repo, "main"), metrics_at(repo, None)
     rows = metric_rows(markdown)
@@ -153,17 +153,17 @@ def test_stale_dvc_lock_after_reproducing_is_flagged(repo):
 
     notes = markdown.split("### Notes")[1]
     assert (
-        "⚠️ Committed results are stale: `dvc.lock` committed with other inputs for: evaluate"
+        "⚠️ Committed results are stale: `dvc.lock` committed with other inputs for: `evaluate`"
         in notes
     )
-    assert "committed results differ from the reproduced ones: reports/importance.json" in notes
+    assert "committed results differ from the reproduced ones: `reports/importance.json`" in notes
     assert "Run `make run` (or `dvc repro`) and commit `dvc.lock` and `reports/`." in notes
 
 
 def test_results_older_than_their_inputs_are_flagged_in_a_local_preview(repo):
     edit_params(repo, lambda p: p["evaluate"].update(importance_repeats=5))
     _, markdown, _ = report(repo, "--base", "main")
-    assert "results are older than their inputs for: evaluate" in markdown
+    assert "results are older than their inputs for: `evaluate`" in markdown
 
 
 def test_unknown_base_revision_is_one_clear_line(repo):
@@ -201,9 +201,9 @@ def test_a_pr_that_swaps_the_dataset_says_the_contract_changed_not_that_it_got_w
     assert lines[0] == "## ✅ Quality gate passed"
     callout = next(line for line in lines if line.startswith("> "))
     assert "**The data contract changed: metrics are not comparable with `main`**" in callout
-    assert "target `kind` → `churned`; classes pear, apple, cherry → 1, 0" in callout
+    assert "target `kind` → `churned`; classes `pear`, `apple`, `cherry` → `1`, `0`" in callout
     assert (
-        "| `gates.max_drop.accuracy` | ⏭️ `accuracy`: the data contract changed (target `kind`"
+        "| `gates.max_drop.accuracy` | ⏭️ `accuracy`: the data contract changed, skipped |"
         in markdown
     )
     assert "| `gates.at_least.accuracy` | ✅" in markdown
@@ -234,3 +234,23 @@ def test_model_selection_on_a_sample_says_so_and_the_winner_sees_every_row(repo)
         f"Selection ran on a stratified sample of 120 of the {len(train):,} training rows "
         "(`train.selection_max_rows`); the winner was refit on all of them."
     ) in markdown
+
+
+def test_results_files_that_are_not_json_are_named_and_the_other_side_still_renders(repo):
+    run(["git", "checkout", "-q", "-b", "broken-main", "main"], repo)
+    (repo / "reports/metrics.json").write_text("{not json")
+    git_commit(repo, "a base whose metrics are damaged")
+    run(["git", "checkout", "-q", "pr"], repo)
+    status, markdown, _ = report(repo, "--base", "broken-main", "--check")
+    assert status == 0, markdown  # no baseline: limits on drops are skipped, not failed
+    assert "About `broken-main`: `broken-main:reports/metrics.json is not a results file" in (
+        markdown
+    )
+    assert metric_rows(markdown)["accuracy"][1] != "—"  # the PR's side renders
+
+    (repo / "reports/metrics.json").write_text('["not", "metrics"]')
+    status, markdown, _ = report(repo, "--base", "main", "--check")
+    assert status == 1
+    assert markdown.startswith("## ❌ Quality gate failed: the pipeline produced no metrics")
+    assert "About the PR: `PR:reports/metrics.json is not a results file" in markdown
+    assert metric_rows(markdown)["accuracy"][0] != "—"  # main's side renders

@@ -9,16 +9,15 @@ target or module.
 import json
 import shutil
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 import yaml
 from testkit.repo import ROOT, copy_machinery, git_commit, run, tool_env
 
 from ..fake_deploy import fake_deploy_endpoint
+from ..fake_github import REPO, fake_github, serve
 from ..workflow import Runner, copy_folder, fake_command, load_job, runner_env
 
 RECORDER = """import json, os, sys
@@ -27,14 +26,6 @@ with open(os.environ["FAKE_LOG"], "a") as log:
                           "cwd": os.getcwd(), "env": {k: os.environ.get(k) for k in
                           ("NODE_OPTIONS", "REPO_TOKEN")}}) + "\\n")
 """
-FAKE_CML = (
-    RECORDER
-    + """
-body = sys.argv[-1]
-with open(os.environ["FAKE_LOG"] + ".body", "w") as out:
-    out.write(open(body).read())
-"""
-)
 # The real engine for everything but a push to ghcr.io, which only GitHub can take: a
 # recording stand-in answers it with a digest, as `docker push` prints one.
 DOCKER_WITH_FAKE_PUSH = (
@@ -135,52 +126,60 @@ def test_pr_job_passes_when_nothing_got_worse(pr_clone, tmp_path):
 
 # ---- comment ----
 
-
-class FakeGitHubAPI(BaseHTTPRequestHandler):
-    """A stand-in for api.github.com: GET /repos/acme/Penguins/pulls/N."""
-
-    heads: ClassVar[dict[int, str]] = {}
-    seen: ClassVar[list[dict]] = []
-
-    def do_GET(self) -> None:
-        FakeGitHubAPI.seen.append({"path": self.path, "auth": self.headers.get("Authorization")})
-        number = self.path.rsplit("/", 1)[-1]
-        head = self.heads.get(int(number)) if number.isdigit() else None
-        if not self.path.startswith("/repos/acme/Penguins/pulls/") or head is None:
-            self.send_response(404)
-            self.end_headers()
-            return
-        body = json.dumps({"number": int(number), "head": {"sha": head}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
+# A stand-in for the CML CLI's `cml asset publish FILE --url=HOST`: it sends the file's
+# bytes to the upload host, as CML does, and prints the URL it got.
+FAKE_CML = (
+    RECORDER
+    + """
+import hashlib, urllib.request
+path = sys.argv[3]
+url = next(a.split("=", 1)[1] for a in sys.argv if a.startswith("--url="))
+data = open(path, "rb").read()
+urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST")).read()
+print(f"{url}/{hashlib.sha256(data).hexdigest()[:12]}.png")
+"""
+)
+HEAD = "0123456789abcdef0123456789abcdef01234567"
+PERSON = "person-token"
 
 
 @pytest.fixture
-def fake_github_api():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHubAPI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    FakeGitHubAPI.heads, FakeGitHubAPI.seen = {}, []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+def fake_upload_host():
+    """A stand-in for CML's asset host on 127.0.0.1: records every upload's bytes."""
+    received: list[bytes] = []
+
+    class FakeUploadHost(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with serve(FakeUploadHost) as url:
+        yield url, received
 
 
-HEAD = "0123456789abcdef0123456789abcdef01234567"
+@pytest.fixture
+def github():
+    """The fake GitHub API with PR #7 at HEAD, and a person's token."""
+    with fake_github() as (api, state):
+        state.pulls[7] = {"number": 7, "state": "open", "head": {"sha": HEAD}}
+        state.users[PERSON] = "octocat"
+        yield api, state
 
 
-def comment_job(tmp_path: Path, api: str, pr_json: object, images: str = "") -> tuple[object, Path]:
-    """The comment job on an artifact made of the example report and `pr_json`."""
+def comment_job(
+    tmp_path: Path, api: str, artifact: Path, images: str = "", upload: str = ""
+) -> tuple[object, Path]:
+    """The comment job, from the default branch, on a downloaded `artifact`."""
     workdir = tmp_path / "default-branch"
+    shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir()
     copy_machinery(workdir)
-    artifact = tmp_path / "downloaded"
-    shutil.copytree(ROOT / "docs/example-report", artifact)
-    (artifact / "pr.json").write_text(json.dumps(pr_json))
     bin_dir = tmp_path / "fake-bin"
     fake_command(bin_dir, "cml", FAKE_CML)
     fake_command(bin_dir, "npm", RECORDER)
@@ -192,6 +191,7 @@ def comment_job(tmp_path: Path, api: str, pr_json: object, images: str = "") -> 
         "github.event.workflow_run.head_sha": HEAD,
         "github.token": "fake-token",
         "vars.REPORT_IMAGES": images,
+        "vars.CML_ASSET_URL": upload,
     }
     actions = {
         "actions/checkout": noop,
@@ -202,63 +202,111 @@ def comment_job(tmp_path: Path, api: str, pr_json: object, images: str = "") -> 
     return job, log
 
 
-def test_comment_job_posts_one_watermarked_comment_with_fake_cml_and_fake_github_api(
-    tmp_path, fake_github_api
+def example_artifact(tmp_path: Path, pr: object = None) -> Path:
+    """The example report folder with its pr.json, as the PR job uploads it."""
+    artifact = tmp_path / "downloaded"
+    shutil.copytree(ROOT / "docs/example-report", artifact)
+    (artifact / "pr.json").write_text(json.dumps(pr or {"number": 7, "head_sha": HEAD}))
+    return artifact
+
+
+def test_comment_job_uploads_only_pngs_and_edits_only_its_own_comment_with_fakes(
+    tmp_path, github, fake_upload_host
 ):
-    FakeGitHubAPI.heads = {7: HEAD}
-    job, log = comment_job(tmp_path, fake_github_api, {"number": 7, "head_sha": HEAD})
-    assert not job.failed, [s.output for s in job.steps if s.status]
+    """Fake GitHub API, fake upload host, fake cml: a person's comment carries our marker."""
+    api, state = github
+    upload, received = fake_upload_host
+    artifact = example_artifact(tmp_path)
+    secret = tmp_path / "runner-secret"
+    secret.write_bytes(b"GITHUB_TOKEN=ghs_secret")
+    (artifact / "importance.png").unlink()
+    (artifact / "importance.png").symlink_to(secret)  # a runner file behind a chart's name
+    (artifact / "cv_scores.png").write_bytes(b"not a PNG at all")
+    planted = "<!-- classifier: model report -->\nI hid the bot's marker here."
+    person = state.comment(7, planted, "octocat")
 
-    [npm] = calls(log, "npm")
+    first, log = comment_job(tmp_path, api, artifact, upload=upload)
+    assert not first.failed, [s.output for s in first.steps if s.status]
+    second, _ = comment_job(tmp_path, api, artifact, upload=upload)
+    assert not second.failed, [s.output for s in second.steps if s.status]
+
+    [npm, _] = calls(log, "npm")
     assert npm["argv"] == ["install", "--global", "@dvcorg/cml@0.20.6"]
-    [cml] = calls(log, "cml")
-    assert cml["argv"] == [
-        "comment",
-        "update",
-        "--target=pr/7",
-        "--watermark-title=model-report",
-        "--repo=https://github.com/acme/Penguins",
-        "comment.md",
-    ]
-    assert cml["cwd"].endswith("/pr-report")
-    assert cml["env"] == {"NODE_OPTIONS": "--no-experimental-fetch", "REPO_TOKEN": "fake-token"}
-    assert FakeGitHubAPI.seen == [
-        {"path": "/repos/acme/Penguins/pulls/7", "auth": "Bearer fake-token"}
-    ]
-    body = Path(str(log) + ".body").read_text()
-    assert body.startswith("## ❌ Quality gate failed")
-    assert "](confusion.png)" in body
+    published = calls(log, "cml")
+    assert {tuple(c["argv"][:2]) for c in published} == {("asset", "publish")}
+    assert all(c["env"]["REPO_TOKEN"] is None for c in published)  # no token for uploads
+    chart = (ROOT / "docs/example-report/confusion.png").read_bytes()
+    assert received == [chart, chart]  # one run each; the non-PNG and the link stayed here
+    assert all(data.startswith(b"\x89PNG\r\n\x1a\n") for data in received)
+
+    [mine] = [c for c in state.comments[7] if c["user"]["login"] == "github-actions[bot]"]
+    assert person == state.comments[7][0]
+    assert person["body"] == planted  # byte for byte
+    edits = [c for c in state.calls if c["method"] == "PATCH"]
+    assert [c["path"] for c in edits] == [f"/repos/{REPO}/issues/comments/{mine['id']}"]
+    assert mine["body"].startswith("## ❌ Quality gate failed")
+    assert f"]({upload}/" in mine["body"]
+    assert "](confusion.png)" not in mine["body"]
+    assert str(tmp_path) not in mine["body"]
+    assert "ghs_secret" not in mine["body"]
 
 
-def test_comment_without_images_posts_the_tables_only(tmp_path, fake_github_api):
-    FakeGitHubAPI.heads = {7: HEAD}
-    job, log = comment_job(tmp_path, fake_github_api, {"number": 7, "head_sha": HEAD}, "false")
+def test_comment_without_images_uploads_nothing_and_installs_nothing(
+    tmp_path, github, fake_upload_host
+):
+    api, state = github
+    upload, received = fake_upload_host
+    job, log = comment_job(tmp_path, api, example_artifact(tmp_path), "false", upload)
     assert not job.failed
-    body = Path(str(log) + ".body").read_text()
-    assert "![" not in body
-    assert "in the workflow run's `report` artifact" in body
+    assert calls(log, "npm") == []
+    assert calls(log, "cml") == []
+    assert received == []
+    [mine] = state.comments[7]
+    assert "![" not in mine["body"]
+    assert "in the workflow run's `report` artifact" in mine["body"]
 
 
 @pytest.mark.parametrize(
-    ("pr_json", "heads", "message"),
+    ("content", "reason"),
     [
-        ({"number": "7; echo pwned", "head_sha": HEAD}, {7: HEAD}, "must be a positive integer"),
-        ({"number": 7.5, "head_sha": HEAD}, {7: HEAD}, "must be a positive integer"),
-        ({"number": 7, "head_sha": "abc"}, {7: HEAD}, "must be a full commit SHA"),
-        ({"number": 7, "head_sha": "f" * 40}, {7: HEAD}, "but the workflow run was for"),
-        ({"number": 8, "head_sha": HEAD}, {8: "e" * 40}, "PR #8's head is eeee"),
-        ({"number": 9, "head_sha": HEAD}, {}, "PR #9 not found in acme/Penguins (HTTP 404)"),
+        (b"{not json", "report.json is not JSON"),
+        (b'{"format": "classifier-report/1", "base": 7}', "base must be an object"),
+        (b"[" * 100_000, "report.json is not JSON"),
+    ],
+)
+def test_a_malformed_artifact_gets_a_short_comment_that_says_so(tmp_path, github, content, reason):
+    api, state = github
+    artifact = example_artifact(tmp_path)
+    (artifact / "report.json").write_bytes(content)
+    job, _ = comment_job(tmp_path, api, artifact, "false")
+    assert not job.failed
+    [mine] = state.comments[7]
+    assert mine["body"].startswith("## ⚠️ No model report: the artifact is malformed")
+    assert reason in mine["body"]
+    assert "Quality gate" not in mine["body"]
+
+
+@pytest.mark.parametrize(
+    ("pr_json", "head", "message"),
+    [
+        ({"number": "7; echo pwned", "head_sha": HEAD}, HEAD, "must be a positive integer"),
+        ({"number": 7.5, "head_sha": HEAD}, HEAD, "must be a positive integer"),
+        ({"number": 7, "head_sha": "abc"}, HEAD, "must be a full commit SHA"),
+        ({"number": 7, "head_sha": "f" * 40}, HEAD, "but the workflow run was for"),
+        ({"number": 7, "head_sha": HEAD}, "e" * 40, "PR #7's head is eeee"),
+        ({"number": 9, "head_sha": HEAD}, HEAD, "PR #9 not found in acme/Penguins (HTTP 404)"),
     ],
 )
 def test_comment_job_refuses_a_bad_or_mismatched_pr_number(
-    tmp_path, fake_github_api, pr_json, heads, message
+    tmp_path, github, pr_json, head, message
 ):
-    FakeGitHubAPI.heads = heads
-    job, log = comment_job(tmp_path, fake_github_api, pr_json)
+    api, state = github
+    state.pulls[7]["head"]["sha"] = head
+    job, _ = comment_job(tmp_path, api, example_artifact(tmp_path, pr_json), "false")
     post = job.steps[-1]
     assert post.status != 0
     assert message in post.output
-    assert calls(log, "cml") == []
+    assert state.comments == {}
 
 
 # ---- release ----

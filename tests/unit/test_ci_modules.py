@@ -30,33 +30,30 @@ def test_pr_info_refuses_what_is_not_a_pr(tmp_path, env):
         ci.pr_info(tmp_path, env)
 
 
-def test_sanitize_keeps_only_this_reports_pngs(tmp_path):
+def test_only_the_reports_own_png_files_may_leave_the_machine(tmp_path):
     (tmp_path / "confusion.png").write_bytes(PNG)
-    (tmp_path / "fake.png").write_text("not a png")
-    markdown = "\n".join(
-        [
-            "![ok](confusion.png)",
-            "![token](/proc/self/environ)",
-            "![up](../../.git/config.png)",
-            "![text](fake.png)",
-            "[local](../secrets.txt) and [web](https://example.com) and [here](#notes)",
-            '<img src="/etc/passwd"> <details><summary>x</summary>y</details>',
-        ]
-    )
-    clean = comment.sanitize(markdown, tmp_path)
-    assert "![ok](confusion.png)" in clean
-    assert "/proc/self/environ" not in clean
-    assert "config.png" not in clean
-    assert "![text](fake.png)" not in clean
-    assert "[local](" not in clean
-    assert "local and [web](https://example.com)" in clean
-    assert "[here](#notes)" in clean
-    assert "&lt;img" in clean
-    assert "<details><summary>x</summary>y</details>" in clean
+    (tmp_path / "cv_scores.png").write_text("not a png")
+    secret = tmp_path / "secret"
+    secret.write_bytes(PNG + b"token")
+    (tmp_path / "importance.png").symlink_to(secret)
+    assert comment.png(tmp_path, "confusion") == PNG
+    assert comment.png(tmp_path, "selection") is None  # not PNG bytes
+    assert comment.png(tmp_path, "importance") is None  # a link to another file
+    assert comment.png(tmp_path, "drift") is None  # absent
 
 
-def test_sanitize_cuts_what_a_comment_cannot_hold(tmp_path):
-    assert len(comment.sanitize("x" * 70_000, tmp_path)) < 65_536
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://asset.cml.dev/0a1b2c?cml=png&cache-bypass=1f", True),
+        ("https://x.example/a.png) ![b](/etc/passwd", False),
+        ('https://x.example/a.png "title"', False),
+        ("file:///etc/passwd", False),
+        ("http://evil.example/a.png", False),
+    ],
+)
+def test_an_uploaded_charts_url_cannot_break_out_of_its_image(url, kept):
+    assert bool(comment.UPLOADED.fullmatch(url)) is kept
 
 
 @pytest.mark.parametrize(

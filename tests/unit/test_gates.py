@@ -12,7 +12,7 @@ def test_drop_beyond_tolerance_fails_and_names_the_rule():
     assert rule.passed is False
     assert rule.message == (
         "`f1_macro` fell by 0.0200 (0.9400 → 0.9200), more than the 0.01 allowed "
-        "(gates.max_drop.f1_macro)"
+        "(`gates.max_drop.f1_macro`)"
     )
 
 
@@ -31,7 +31,7 @@ def test_absolute_minimum_and_maximum():
     gates = Gates(at_least={"accuracy": 0.96}, at_most={"log_loss": 0.2})
     low, ok = check_gates(gates, BASE, None)
     assert (low.passed, ok.passed) == (False, True)
-    assert low.message == "`accuracy` 0.9500 < 0.96, the minimum (gates.at_least.accuracy)"
+    assert low.message == "`accuracy` 0.9500 < 0.96, the minimum (`gates.at_least.accuracy`)"
 
 
 def test_without_a_baseline_drops_are_skipped_not_failed():

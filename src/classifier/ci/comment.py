@@ -1,34 +1,48 @@
-"""The comment workflow: check the report artifact of a pull request, then post it with CML.
+"""The comment workflow: check a pull request's report artifact, render it, post ONE comment.
 
-This runs with a token that can write pull-request comments, on files a pull request
-produced (possibly from a fork). So nothing in the artifact is executed or trusted:
+This runs with a token that can write pull-request comments, on files a pull request's
+own workflow produced (possibly a fork's, which controls every byte). So nothing in
+the artifact is executed or trusted:
 - pr.json must hold an integer PR number and a full commit SHA, and that PR's head on
   GitHub must be the commit the PR workflow ran on;
-- the markdown is rewritten so it can reference only this report's own PNG files (CML
-  uploads every local file a comment references: `![](/proc/self/environ)` would
-  publish the token) and carries no HTML beyond collapsible blocks;
-- CML gets a file path and fixed arguments.
-It imports only the standard library, so the job needs no install beyond CML.
+- the report is read as data (report.json) and rendered here, with this (the default
+  branch's) code: every string from it comes out as an inert code span, and the
+  verdict is computed from the gate's outcomes (`classifier.report.sections`);
+- only the report's own charts leave the machine: a fixed file name each, PNG bytes
+  checked, copied before upload, and uploaded by name with `cml asset publish` (none
+  at all with REPORT_IMAGES=false); the body holds their URLs, never a local path;
+- the comment is posted through the GitHub API, editing only a comment this token
+  wrote and that carries the marker: a comment by anyone else is never touched.
+It imports only the standard library, so the job needs no install beyond CML (and
+none at all without images).
 """
 
 import argparse
 import json
+import logging
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from classifier.ci.github import SHA, GitHub
 from classifier.contracts.errors import UserError
-from classifier.report.markdown import COMMENT_LIMIT, IMAGE, cut
+from classifier.report.inert import code
+from classifier.report.markdown import COMMENT_LIMIT, FIGURES
+from classifier.report.sections import render
+from classifier.report.shape import Malformed, items, obj
 
-WATERMARK = "model-report"
-LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)]*)\)")
-TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)[^>]*>")
-SAFE_PNG = re.compile(r"[A-Za-z0-9_-]+\.png")
-ALLOWED_TAGS = {"details", "summary", "br"}
+log = logging.getLogger(__name__)
+
+MARKER = "<!-- classifier: model report -->"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_REPORT_BYTES = 20_000_000
+MAX_IMAGE_BYTES = 10_000_000
+# What an uploaded image's URL may look like: no space, quote, bracket or parenthesis
+# that could end the markdown image it goes into.
+UPLOADED = re.compile(r"(https://|http://127\.0\.0\.1[:/])[A-Za-z0-9._~:/?#@!$&*+,;=%-]+")
 
 
 def load_pr(artifact: Path) -> tuple[int, str]:
@@ -70,60 +84,106 @@ def verify(artifact: Path, env: Mapping[str, str]) -> int:
     return number
 
 
-def sanitize(markdown: str, artifact: Path) -> str:
-    """Only this report's PNG files as images, no local links, no HTML but <details>."""
-
-    def image(match: re.Match) -> str:
-        alt, target = match.group(1), match.group(2).strip()
-        path = artifact / target
-        if SAFE_PNG.fullmatch(target) and path.is_file() and path.read_bytes()[:8] == PNG_MAGIC:
-            return f"![{alt}]({target})"
-        return f"*(image {alt!r} removed: not a PNG of this report)*"
-
-    def link(match: re.Match) -> str:
-        text, target = match.group(1), match.group(2).strip()
-        return match.group(0) if target.startswith(("https://", "#")) else text
-
-    def tag(match: re.Match) -> str:
-        kept = match.group(1).lower() in ALLOWED_TAGS
-        return match.group(0) if kept else match.group(0).replace("<", "&lt;")
-
-    text = TAG.sub(tag, LINK.sub(link, IMAGE.sub(image, markdown)))
-    # CML appends its watermark: leave it room below GitHub's limit.
-    return cut(text, COMMENT_LIMIT - 500, "the run's artifact has it all")
+def load_report(artifact: Path) -> dict:
+    """The artifact's report data, or Malformed saying why it cannot be one."""
+    path = artifact / "report.json"
+    if path.is_symlink() or not path.is_file():
+        raise Malformed("report.json is missing")
+    if path.stat().st_size > MAX_REPORT_BYTES:
+        raise Malformed(f"report.json is larger than {MAX_REPORT_BYTES:,} bytes")
+    try:
+        return dict(obj(json.loads(path.read_bytes()), "report.json"))
+    except (ValueError, RecursionError) as err:
+        raise Malformed(f"report.json is not JSON ({type(err).__name__})") from None
 
 
-def cml_command(body: Path, number: int, repo_url: str) -> list[str]:
-    """The exact CML call: edit the one comment carrying our watermark, or create it."""
-    return [
-        "cml",
-        "comment",
-        "update",
-        f"--target=pr/{number}",
-        f"--watermark-title={WATERMARK}",
-        f"--repo={repo_url}",
-        str(body.name),
-    ]
+def png(artifact: Path, name: str) -> bytes | None:
+    """The bytes of chart `name` if the artifact holds it as a real PNG file, else None."""
+    path = artifact / FIGURES[name][0]
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_IMAGE_BYTES:
+        return None
+    data = path.read_bytes()
+    return data if data.startswith(PNG_MAGIC) else None
 
 
-def post(artifact: Path, env: Mapping[str, str]) -> list[str]:
-    """Verify, sanitize and post; returns the CML command that ran."""
+def publish(name: str, data: bytes, env: Mapping[str, str]) -> str | None:
+    """Upload one chart's checked bytes with `cml asset publish`; its URL, or None."""
+    with tempfile.TemporaryDirectory(prefix="chart-") as folder:
+        # CML reads the copy made here: what it uploads is exactly what was checked.
+        copy = Path(folder) / FIGURES[name][0]
+        copy.write_bytes(data)
+        command = ["cml", "asset", "publish", str(copy), "--mime-type=image/png"]
+        command += [f"--repo={_repo_url(env)}"]
+        if env.get("CML_ASSET_URL"):
+            command.append(f"--url={env['CML_ASSET_URL']}")
+        # The token stays here: uploading a chart needs none.
+        cml_env = {k: v for k, v in env.items() if k not in ("GITHUB_TOKEN", "REPO_TOKEN")}
+        # CML 0.20.6 on Node 18+ fails to publish through Node's built-in fetch.
+        cml_env["NODE_OPTIONS"] = "--no-experimental-fetch"
+        done = subprocess.run(
+            command, env=cml_env, capture_output=True, text=True, check=False, timeout=120
+        )
+    url = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    if done.returncode != 0 or not UPLOADED.fullmatch(url):
+        log.warning("chart %s was not uploaded: %s", name, done.stderr.strip()[:300])
+        return None
+    return url
+
+
+def images(report: dict, artifact: Path, env: Mapping[str, str]) -> dict[str, str] | None:
+    """Uploaded URL per chart the report lists; None when images are off."""
+    if env.get("REPORT_IMAGES", "true").strip().lower() == "false":
+        return None
+    urls = {}
+    for name in items(report.get("figures", []), "figures"):
+        data = png(artifact, name) if isinstance(name, str) and name in FIGURES else None
+        url = publish(name, data, env) if data else None
+        if url:
+            urls[name] = url
+    return urls
+
+
+def body(artifact: Path, env: Mapping[str, str]) -> str:
+    """The comment: the report rendered from its data, or a note that it is malformed."""
+    limit = COMMENT_LIMIT - len(MARKER) - 10
+    try:
+        report = load_report(artifact)
+        text = render(report, images(report, artifact, env), limit)
+    except Malformed as err:
+        text = (
+            "## ⚠️ No model report: the artifact is malformed\n\n"
+            f"The pull-request workflow's `report` artifact cannot be read: {code(str(err))}. "
+            "Nothing from it is shown; the workflow run's log says what happened.\n"
+        )
+    return f"{text}\n{MARKER}\n"
+
+
+def upsert(github: GitHub, number: int, text: str) -> str:
+    """Edit this token's own report comment on PR `number`, or create it; what was done."""
+    own = github.own_items(f"/issues/{number}/comments", MARKER)
+    if own:
+        comment = min(own, key=lambda item: item["id"])
+        status, _ = github.call("PATCH", f"/issues/comments/{comment['id']}", {"body": text})
+        action = f"edited comment {comment['id']}"
+    else:
+        status, _ = github.call("POST", f"/issues/{number}/comments", {"body": text})
+        action = "created the comment"
+    if status not in (200, 201):
+        raise UserError(f"the GitHub API refused to comment on PR #{number} (HTTP {status})")
+    return action
+
+
+def post(artifact: Path, env: Mapping[str, str]) -> str:
+    """Verify, render and post; says what was done."""
     number = verify(artifact, env)
-    images = env.get("REPORT_IMAGES", "true").strip().lower() != "false"
-    source = artifact / ("report.md" if images else "summary.md")
-    body = artifact / "comment.md"
-    body.write_text(sanitize(source.read_text(encoding="utf-8"), artifact), encoding="utf-8")
-    repo_url = f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env['GITHUB_REPOSITORY']}"
-    command = cml_command(body, number, repo_url)
-    cml_env = {
-        **env,
-        "REPO_TOKEN": env["GITHUB_TOKEN"],
-        # CML 0.20.6 on Node 18+ fails to publish images through Node's built-in fetch.
-        "NODE_OPTIONS": "--no-experimental-fetch",
-    }
-    if subprocess.run(command, cwd=artifact, env=cml_env, check=False).returncode != 0:
-        raise UserError(f"cml could not comment on PR #{number}; its message is above")
-    return command
+    action = upsert(GitHub.from_env(env), number, body(artifact, env))
+    log.info("PR #%d: %s", number, action)
+    return action
+
+
+def _repo_url(env: Mapping[str, str]) -> str:
+    server = env.get("GITHUB_SERVER_URL", "https://github.com")
+    return f"{server}/{env.get('GITHUB_REPOSITORY', '')}"
 
 
 def main(argv: list[str]) -> None:

@@ -16,6 +16,8 @@ from classifier.contracts.errors import UserError
 SHA = re.compile(r"[0-9a-f]{40}")
 # Where the release workflow publishes the service's image (and a rollback finds it).
 REGISTRY = "ghcr.io"
+# Who writes with a workflow's own GITHUB_TOKEN.
+WORKFLOW_BOT = "github-actions[bot]"
 # Where a step may send a token or a payload: TLS, or this machine (the tests' stand-ins).
 SAFE_URL = re.compile(r"(https://|http://127\.0\.0\.1[:/])")
 
@@ -81,10 +83,48 @@ class GitHub:
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """`METHOD /repos/OWNER/REPO/PATH`; (status, decoded answer)."""
+        return self.request(method, f"/repos/{self.repository}{path}", body)
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """`METHOD PATH` of the API (any path); (status, decoded answer)."""
         headers = {
             "Accept": "application/vnd.github+json",
             "Authorization": f"Bearer {self.token}",
             "X-GitHub-Api-Version": "2022-11-28",
         }
-        url = f"{self.api}/repos/{self.repository}{path}"
+        url = f"{self.api}{path}"
         return request_json(url, "the GitHub API", headers, body, method=method, timeout=30)
+
+    def login(self) -> str:
+        """Who this token writes as: the user behind it, or the workflow token's bot.
+
+        GitHub answers `GET /user` for a person's or an app's user token; the
+        workflow's own GITHUB_TOKEN is refused there and always writes as
+        github-actions[bot].
+        """
+        status, user = self.request("GET", "/user")
+        if status == 200 and isinstance(user, dict) and isinstance(user.get("login"), str):
+            return user["login"]
+        return WORKFLOW_BOT
+
+    def own_items(self, path: str, marker: str, pages: int = 50) -> list[dict[str, Any]]:
+        """Items of a listing (comments, issues) this token wrote that carry `marker`.
+
+        Anyone can write the marker into a comment; only the author tells ours apart.
+        """
+        login, found = self.login(), []
+        for page in range(1, pages + 1):
+            sep = "&" if "?" in path else "?"
+            status, listed = self.call("GET", f"{path}{sep}per_page=100&page={page}")
+            if status != 200 or not isinstance(listed, list):
+                raise UserError(f"the GitHub API refused to list {path} (HTTP {status})")
+            found += [
+                item
+                for item in listed
+                if isinstance(item, dict)
+                and (item.get("user") or {}).get("login") == login
+                and marker in str(item.get("body") or "")
+            ]
+            if len(listed) < 100:
+                break
+        return found

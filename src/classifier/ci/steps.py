@@ -44,8 +44,17 @@ def gate(out: Path) -> int:
         sys.stdout.write("::notice title=Quality gate::passed\n")
         return 0
     for failure in verdict["failures"]:
-        sys.stdout.write(f"::error title=Quality gate failed::{failure}\n")
+        sys.stdout.write(f"::error title=Quality gate failed::{command_data(str(failure))}\n")
     return 1
+
+
+def command_data(text: str) -> str:
+    """`text` as the message of a workflow command: a newline cannot start another command.
+
+    >>> command_data("50% off\\n::add-mask::x")
+    '50%25 off%0A::add-mask::x'
+    """
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def main(argv: list[str]) -> int | None:

@@ -1,8 +1,9 @@
 """`make report`: compare the working tree's pipeline results with a base revision.
 
-Writes a folder with report.md (what the bot posts on the pull request), the images
-it links by relative path, summary.md (the same without images, for the job
-summary) and gate.json. With --check the exit status is 1 when the gate fails,
+Writes a folder with report.json (the report as data: what the comment job renders
+and posts), its renderings report.md (the images linked by relative path: the
+preview of the bot's comment) and summary.md (without images, for the job summary),
+the charts, and gate.json. With --check the exit status is 1 when the gate fails,
 after everything is written.
 """
 
@@ -10,28 +11,23 @@ import argparse
 import logging
 from pathlib import Path
 
+from matplotlib.figure import Figure
+
 from classifier.contracts.errors import UserError
 from classifier.contracts.files import write_folder
 from classifier.contracts.git import short_sha
 from classifier.contracts.params import PARAMS_FILE, Params, load_params, parse_params
 from classifier.contracts.yamlfile import parse_yaml
-from classifier.report import sections
 from classifier.report.comparison import compare
+from classifier.report.facts import report_data
 from classifier.report.figures import figures
-from classifier.report.gates import Rule, passed
-from classifier.report.markdown import IMAGE, fit
+from classifier.report.markdown import COMMENT_LIMIT, FIGURES
 from classifier.report.revision import Revision
+from classifier.report.rules import Rule, passed, plain_verdict
+from classifier.report.sections import failure_only, render
 from classifier.stages import pipeline
 
 log = logging.getLogger(__name__)
-
-FULL_REPORT = "the full report is in the workflow run's `report` artifact"
-
-
-def without_images(markdown: str) -> str:
-    """The variant for the job summary (and a comment without images): tables only."""
-    note = r"*(\1: \2 in the workflow run's `report` artifact)*"
-    return IMAGE.sub(note, markdown)
 
 
 def gate_json(rules: list[Rule], base: str, base_sha: str | None, head_sha: str | None) -> dict:
@@ -44,6 +40,14 @@ def gate_json(rules: list[Rule], base: str, base_sha: str | None, head_sha: str 
         "failures": [rule.message for rule in rules if rule.passed is False],
         "rules": [{"key": r.key, "passed": r.passed, "message": r.message} for r in rules],
     }
+
+
+def write_report(out: Path, data: dict, figures: dict[str, Figure], gate: dict, limit: int) -> None:
+    """The report folder: report.json (the data), its renderings, the charts, gate.json."""
+    images = {name: FIGURES[name][0] for name in figures}
+    texts = {"report.md": render(data, images, limit), "summary.md": render(data, None, limit)}
+    files = {FIGURES[name][0]: figure for name, figure in figures.items()}
+    write_folder(out, texts, files, {"report.json": data, "gate.json": gate})
 
 
 def pipeline_error(reproduce: bool) -> str | None:
@@ -75,13 +79,6 @@ def report_params(root: Path, base_rev: str) -> Params | None:
         return None
 
 
-def failure_only(error: str) -> str:
-    """The report when neither side has usable params: the verdict and what broke."""
-    return f"## ❌ Quality gate failed: the pipeline failed: {error}\n\n" + sections.what_broke(
-        error
-    )
-
-
 def build(
     root: Path, base_rev: str, out: Path, reproduce: bool = False, head_sha: str | None = None
 ) -> bool:
@@ -90,18 +87,18 @@ def build(
     params = report_params(root, base_rev)
     if params is None:
         reason = error or "params.yaml cannot be read"
-        text = failure_only(reason)
-        rules = [Rule("pipeline", False, f"the pipeline failed: {reason}")]
+        data = failure_only(reason, base_rev)
+        rules = [Rule("pipeline", False, error=reason)]
         gate = gate_json(rules, base_rev, short_sha(root, base_rev), head_sha)
-        write_folder(out, {"report.md": text, "summary.md": text}, {}, {"gate.json": gate})
+        write_report(out, data, {}, gate, COMMENT_LIMIT)
         log.info("❌ the pipeline failed: %s", reason)
         return False
     comparison = compare(root, base_rev, params, head_sha=head_sha, pipeline_error=error)
-    markdown = fit(sections.render(comparison), params.report.max_chars, FULL_REPORT) + "\n"
-    texts = {"report.md": markdown, "summary.md": without_images(markdown)}
+    charts = figures(comparison)
+    data = report_data(comparison, list(charts))
     verdict = gate_json(comparison.rules, base_rev, comparison.base_sha, comparison.head_sha)
-    write_folder(out, texts, figures(comparison), {"gate.json": verdict})
-    log.info("%s", sections.verdict(comparison).removeprefix("## "))
+    write_report(out, data, charts, verdict, params.report.max_chars)
+    log.info("%s", plain_verdict(comparison.rules))
     log.info("report written to %s/report.md", out)
     return passed(comparison.rules)
 

@@ -1,6 +1,6 @@
 """Base against head: everything the report states, computed before anything is rendered."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,23 @@ from classifier.report.revision import Revision, Side, WorkingTree, load_side
 LOCK_FILE = "dvc.lock"
 
 
+# One way the two sides are different prediction tasks: ("target", old, new),
+# ("classes", old labels, new labels) or ("features", None, None) for none in common.
+ContractChange = tuple[str, Any, Any]
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Why committed results may not be this commit's: stages and files, by name."""
+
+    lock: list[str] = field(default_factory=list)  # dvc.lock committed with other inputs
+    differ: list[str] = field(default_factory=list)  # results differ from reproduced ones
+    outdated: list[str] = field(default_factory=list)  # older than their inputs
+
+    def __bool__(self) -> bool:
+        return bool(self.lock or self.differ or self.outdated)
+
+
 @dataclass
 class Comparison:
     """The two sides and what differs between them."""
@@ -32,9 +49,9 @@ class Comparison:
     rules: list[Rule]
     params_diff: list[tuple[str, Any, Any]]
     data: DataDiff | None
-    stale: list[str]
+    stale: Stale
     pipeline_error: str | None = None
-    contract_change: str | None = None
+    contract_change: list[ContractChange] = field(default_factory=list)
 
 
 def compare(
@@ -54,12 +71,11 @@ def compare(
     data = None
     if base.raw is not None and head.raw is not None:
         data = diff_data(base.raw, head.raw, base.contract, head.contract)
-    change = contract_change(base.contract, head.contract) if base.params else None
+    change = contract_change(base.contract, head.contract) if base.params else []
     if pipeline_error:
-        rules = [Rule("pipeline", False, f"the pipeline failed: {pipeline_error}")]
+        rules = [Rule("pipeline", False, error=pipeline_error)]
     else:
-        skip = f"the data contract changed ({change})" if change else None
-        rules = check_gates(params.gates, head.metrics, base.metrics, skip_drops=skip)
+        rules = check_gates(params.gates, head.metrics, base.metrics, bool(change))
     return Comparison(
         params=params,
         base=base,
@@ -72,42 +88,38 @@ def compare(
         rules=rules,
         params_diff=differences(base.params or {}, head.params or {}),
         data=data,
-        stale=[] if pipeline_error else stale_results(root, params),
+        stale=Stale() if pipeline_error else stale_results(root, params),
         pipeline_error=pipeline_error,
         contract_change=change,
     )
 
 
-def contract_change(base: DataContract | None, head: DataContract | None) -> str | None:
-    """What makes the two sides different prediction tasks, or None when they are one task.
+def contract_change(base: DataContract | None, head: DataContract | None) -> list[ContractChange]:
+    """What makes the two sides different prediction tasks; empty when they are one task.
 
     A new target, another set of classes, or no feature in common (the dataset was
     swapped): metrics then measure different things. Adding or dropping a feature is a
     change the gate must judge, so it is not one of these.
     """
     if base is None or head is None:
-        return None
-    changes = []
+        return []
+    changes: list[ContractChange] = []
     if base.target != head.target:
-        changes.append(f"target `{base.target}` → `{head.target}`")
-    if {label_text(c) for c in base.classes} != {label_text(c) for c in head.classes}:
-        old, new = (", ".join(label_text(c) for c in side.classes) for side in (base, head))
-        changes.append(f"classes {old} → {new}")
+        changes.append(("target", base.target, head.target))
+    old, new = ([label_text(c) for c in side.classes] for side in (base, head))
+    if set(old) != set(new):
+        changes.append(("classes", old, new))
     if not set(base.features) & set(head.features):
-        changes.append("no feature in common")
-    return "; ".join(changes) or None
+        changes.append(("features", None, None))
+    return changes
 
 
-def stale_results(root: Path, params: Params) -> list[str]:
+def stale_results(root: Path, params: Params) -> Stale:
     """Why the committed results may not be what this code, data and params produce."""
-    notes = []
     try:
         committed = Revision(root, "HEAD")
     except UserError:  # no commit yet: nothing committed can be stale
-        return []
-    changed = _changed_lock_inputs(committed.read(LOCK_FILE), root / LOCK_FILE)
-    if changed:
-        notes.append(f"`{LOCK_FILE}` committed with other inputs for: {', '.join(changed)}")
+        return Stale()
     results = [
         params.paths.data_report,
         params.paths.cv_report,
@@ -115,13 +127,11 @@ def stale_results(root: Path, params: Params) -> list[str]:
         params.paths.confusion,
         params.paths.importance,
     ]
-    differing = [str(p) for p in results if committed.read(p) != WorkingTree(root).read(p)]
-    if differing:
-        notes.append(f"committed results differ from the reproduced ones: {', '.join(differing)}")
-    outdated = outdated_stages(root)
-    if outdated:
-        notes.append(f"results are older than their inputs for: {', '.join(outdated)}")
-    return notes
+    return Stale(
+        lock=_changed_lock_inputs(committed.read(LOCK_FILE), root / LOCK_FILE),
+        differ=[str(p) for p in results if committed.read(p) != WorkingTree(root).read(p)],
+        outdated=outdated_stages(root),
+    )
 
 
 def _lock_inputs(text: bytes | str | None) -> dict[str, Any]:

@@ -1,71 +1,135 @@
-"""The report's data section: rows by content, schema, class balance, drift."""
+"""The report's data section, rendered from report data: rows, schema, class balance, drift.
 
-from classifier.contracts.drift import MAJOR, MOVED, mark
-from classifier.contracts.labels import label_text
-from classifier.report.comparison import Comparison
-from classifier.report.figures import IMAGES, drift_moved
-from classifier.report.markdown import image, table
+Standard library only (see `sections`): names from the data are inert code spans.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from classifier.report import shape
+from classifier.report.inert import code, count
+from classifier.report.markdown import grid, names, revision
+
+KINDS = frozenset({"numeric", "categorical"})
 
 
-def data(c: Comparison) -> str:
+def data(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     """Rows added/removed/changed (or the dataset replaced), schema, class balance, drift."""
-    if c.data is None:
+    found = report.get("data")
+    if found is None:
         return "### Data\n\nNo data comparison: one side's raw data could not be read (see Notes)."
-    rows = c.data.rows
-    if not (rows.moved or c.data.schema):
-        same = f"the same {rows.head} rows and the same schema as `{c.base_rev}`"
+    found = shape.obj(found, "data")
+    rows = shape.obj(found.get("rows"), "data.rows")
+    numbers = {k: shape.whole(rows.get(k), f"data.rows.{k}") for k in _ROWS}
+    moved = any(numbers[k] for k in ("added", "removed", "changed"))
+    schema = _schema(shape.items(found.get("schema", []), "data.schema"))
+    if not (moved or schema):
+        same = f"the same {count(numbers['head'])} rows and the same schema as {revision(report)}"
         return f"### Data\n\nUnchanged: {same}."
-    parts = ["### Data", _rows(c), _schema(c)]
-    balance = _balance(c)
+    parts = ["### Data", _rows(report, numbers, moved, shape.flag(rows.get("aligned"), "aligned"))]
+    parts.append("Schema: " + ("; ".join(schema) if schema else "unchanged") + ".")
+    balance = _balance(report, shape.items(found.get("classes", []), "data.classes"))
     if balance:
         parts.append(balance)
-    parts += _drift(c)
+    parts += _drift(report, found, figures)
     return "\n\n".join(parts)
 
 
-def _rows(c: Comparison) -> str:
-    rows = c.data.rows  # type: ignore[union-attr]
-    if c.contract_change:
+_ROWS = ("base", "head", "added", "removed", "changed")
+
+
+def _rows(report: Mapping[str, Any], n: Mapping[str, int], moved: bool, aligned: bool) -> str:
+    if report.get("contract_change"):
+        common = n["head"] - n["added"] - n["changed"]
         return (
-            f"**The dataset was replaced**: {rows.base} rows on `{c.base_rev}`, "
-            f"{rows.head} in the PR, {rows.common} in common."
+            f"**The dataset was replaced**: {count(n['base'])} rows on {revision(report)}, "
+            f"{count(n['head'])} in the PR, {count(common)} in common."
         )
-    counted = "" if rows.aligned else " (compared as multisets: an edit counts as removed + added)"
-    moved = (
-        f"**{rows.added} added, {rows.removed} removed, {rows.changed} changed**"
-        if rows.moved
+    counted = "" if aligned else " (compared as multisets: an edit counts as removed + added)"
+    what = (
+        f"**{count(n['added'])} added, {count(n['removed'])} removed, "
+        f"{count(n['changed'])} changed**"
+        if moved
         else "no row added, removed or changed"
     )
-    return f"Rows: {rows.base} → {rows.head}, {moved} (by content){counted}."
+    return f"Rows: {count(n['base'])} → {count(n['head'])}, {what} (by content){counted}."
 
 
-def _schema(c: Comparison) -> str:
-    changes = c.data.schema if c.data else []
-    return "Schema: " + ("; ".join(changes) if changes else "unchanged") + "."
+def _schema(changes: list[Any]) -> list[str]:
+    """Each schema change as a phrase; names inert."""
+    phrases = []
+    for i, item in enumerate(changes):
+        parts = shape.items(item, f"data.schema[{i}]")
+        if len(parts) != 4:
+            raise shape.Malformed(f"data.schema[{i}] must have 4 items")
+        what, name, old, new = parts
+        phrases.append(
+            _schema_phrase(shape.choice(what, _PHRASES, f"data.schema[{i}]"), name, old, new)
+        )
+    return phrases
 
 
-def _balance(c: Comparison) -> str:
+_PHRASES = frozenset({"added", "removed", "retyped", "target", "classes", "nullable"})
+
+
+def _schema_phrase(what: str, name: Any, old: Any, new: Any) -> str:
+    if what == "target":
+        return f"target: {code(shape.text(old, 'target'))} → {code(shape.text(new, 'target'))}"
+    if what == "classes":
+        return f"classes: {names(old)} → {names(new)}"
+    feature = code(shape.text(name, "feature"))
+    if what == "added":
+        return f"feature {feature} added ({shape.choice(new, KINDS, 'kind')})"
+    if what == "removed":
+        return f"feature {feature} removed"
+    if what == "retyped":
+        before, after = (shape.choice(kind, KINDS, "kind") for kind in (old, new))
+        return f"feature {feature}: {before} → {after}"
+    return f"{feature} may {'now' if shape.flag(new, 'nullable') else 'no longer'} be missing"
+
+
+def _balance(report: Mapping[str, Any], classes: list[Any]) -> str:
     """Rows per class, base beside PR; the PR's alone when the classes are not the same."""
-    classes = c.data.classes if c.data else {}
-    if c.contract_change:
-        rows = [[label_text(label), h] for label, (_, h) in classes.items() if h]
-        return table(["class", "PR"], rows, right=(1,)) if rows else ""
-    rows = [
-        [label_text(label), b, h, f"{h - b:+d}" if h != b else "0"]
-        for label, (b, h) in classes.items()
-    ]
-    return table(["class", c.base_rev, "PR", "change"], rows, right=(1, 2, 3)) if rows else ""
+    rows = []
+    for i, item in enumerate(classes):
+        parts = shape.items(item, f"data.classes[{i}]")
+        if len(parts) != 3:
+            raise shape.Malformed(f"data.classes[{i}] must have 3 items")
+        label = code(shape.text(parts[0], "class"))
+        base, head = (shape.whole(p, f"data.classes[{i}]") for p in parts[1:])
+        rows.append((label, base, head))
+    if report.get("contract_change"):
+        shown = [[label, count(h)] for label, _, h in rows if h]
+        return grid(["class", "PR"], shown, right=(1,)) if shown else ""
+    shown = [[label, count(b), count(h), f"{h - b:+,d}" if h != b else "0"] for label, b, h in rows]
+    columns = ["class", revision(report), "PR", "change"]
+    return grid(columns, shown, right=(1, 2, 3)) if shown else ""
 
 
-def _drift(c: Comparison) -> list[str]:
-    top = c.data.drift[: c.params.report.drift_top] if c.data else []
-    if not top:
+def _drift(
+    report: Mapping[str, Any], found: Mapping[str, Any], figures: Mapping[str, str]
+) -> list[str]:
+    levels = shape.items(found.get("drift_levels", [0.1, 0.25]), "data.drift_levels")
+    moved, major = (shape.real(level, "data.drift_levels") or 0.0 for level in levels[:2])
+    rows = []
+    for i, item in enumerate(shape.items(found.get("drift", []), "data.drift")):
+        entry = shape.obj(item, f"data.drift[{i}]")
+        psi = shape.real(entry.get("psi"), f"data.drift[{i}].psi") or 0.0
+        mark = "🔴" if psi >= major else "🟠" if psi >= moved else "⚪"
+        rows.append(
+            [
+                code(shape.text(entry.get("feature"), f"data.drift[{i}].feature")),
+                f"{mark} {psi:.3f}",
+                code(shape.text(entry.get("base"), f"data.drift[{i}].base")),
+                code(shape.text(entry.get("head"), f"data.drift[{i}].head")),
+            ]
+        )
+    if not rows:
         return []
-    rows = [[f"`{d.feature}`", f"{mark(d.psi)} {d.psi:.3f}", d.base, d.head] for d in top]
     parts = [
-        f"Drift per feature (population stability index; ≥ {MOVED} moved, ≥ {MAJOR} "
-        f"major), top {len(top)}:\n\n" + table(["feature", "PSI", c.base_rev, "PR"], rows)
+        f"Drift per feature (population stability index; ≥ {moved:g} moved, ≥ {major:g} "
+        f"major), top {len(rows)}:\n\n" + grid(["feature", "PSI", revision(report), "PR"], rows)
     ]
-    if drift_moved(c):
-        parts.append(image(IMAGES["drift"], "Data drift per feature"))
+    if "drift" in figures:
+        parts.append(figures["drift"])
     return parts

@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
 import pandas as pd
 
@@ -52,7 +53,7 @@ class DataDiff:
     """Everything the report's data section shows."""
 
     rows: RowDiff
-    schema: list[str]
+    schema: list["SchemaChange"]
     classes: dict[Label, tuple[int, int]]
     drift: list[Drift]
 
@@ -78,32 +79,39 @@ def diff_rows(base: list[int], head: list[int]) -> RowDiff:
     return RowDiff(len(base), len(head), added, removed, changed, True)
 
 
-def schema_changes(base: DataContract, head: DataContract) -> list[str]:
-    """Contract changes a reviewer should see: features added, removed or retyped, classes."""
-    changes = []
+# A contract change a reviewer should see: (what, name, base side, head side), e.g.
+# ("added", "sugar %", None, "numeric") or ("classes", None, ["a", "b"], ["a", "c"]).
+SchemaChange = tuple[str, str | None, Any, Any]
+
+
+def schema_changes(base: DataContract, head: DataContract) -> list[SchemaChange]:
+    """Features added, removed or retyped, target and classes, nullability: by name."""
     kinds = {
         "numeric": (base.numeric, head.numeric),
         "categorical": (base.categorical, head.categorical),
     }
     base_kind = {c: k for k, (cols, _) in kinds.items() for c in cols}
     head_kind = {c: k for k, (_, cols) in kinds.items() for c in cols}
-    for column in head_kind.keys() - base_kind.keys():
-        changes.append(f"feature `{column}` added ({head_kind[column]})")
-    for column in base_kind.keys() - head_kind.keys():
-        changes.append(f"feature `{column}` removed")
-    for column in base_kind.keys() & head_kind.keys():
-        if base_kind[column] != head_kind[column]:
-            changes.append(f"feature `{column}`: {base_kind[column]} → {head_kind[column]}")
+    changes: list[SchemaChange] = []
+    changes += [("added", c, None, head_kind[c]) for c in sorted(head_kind.keys() - base_kind)]
+    changes += [("removed", c, base_kind[c], None) for c in sorted(base_kind.keys() - head_kind)]
+    changes += [
+        ("retyped", c, base_kind[c], head_kind[c])
+        for c in sorted(base_kind.keys() & head_kind.keys())
+        if base_kind[c] != head_kind[c]
+    ]
     if base.target != head.target:
-        changes.append(f"target: `{base.target}` → `{head.target}`")
+        changes.append(("target", None, base.target, head.target))
     if base.classes != head.classes:
-        old, new = (", ".join(label_text(c) for c in side.classes) for side in (base, head))
-        changes.append(f"classes: {old} → {new}")
-    for column in sorted(set(head.nullable) - set(base.nullable)):
-        changes.append(f"`{column}` may now be missing")
-    for column in sorted(set(base.nullable) - set(head.nullable)):
-        changes.append(f"`{column}` may no longer be missing")
-    return sorted(changes)
+        old, new = ([label_text(c) for c in side.classes] for side in (base, head))
+        changes.append(("classes", None, old, new))
+    changes += [
+        ("nullable", c, False, True) for c in sorted(set(head.nullable) - set(base.nullable))
+    ]
+    changes += [
+        ("nullable", c, True, False) for c in sorted(set(base.nullable) - set(head.nullable))
+    ]
+    return changes
 
 
 def psi(base: pd.Series, head: pd.Series) -> float:

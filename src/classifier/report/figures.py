@@ -1,4 +1,4 @@
-"""The images report.md links: built from both sides' results, saved by the report's writer."""
+"""The report's charts: built from both sides' results, saved by the report's writer."""
 
 from typing import Any
 
@@ -10,13 +10,6 @@ from classifier.contracts.labels import Label, label_text
 from classifier.report import plots
 from classifier.report.comparison import Comparison
 from classifier.report.plots import Paired
-
-IMAGES = {
-    "confusion": "confusion.png",
-    "selection": "cv_scores.png",
-    "importance": "importance.png",
-    "drift": "drift.png",
-}
 
 
 def confusion_matrix(
@@ -47,25 +40,23 @@ def drift_moved(c: Comparison) -> list[Any]:
 
 
 def figures(c: Comparison) -> dict[str, Figure]:
-    """The images report.md links, keyed by file name; a chart with nothing to show is left out."""
+    """The report's charts by name (markdown.FIGURES); one with nothing to show is left out."""
     out: dict[str, Figure] = {}
     base, head = confusion_pair(c)
     names = [label_text(label) for label in c.params.data.classes]
     if head is not None:
-        out[IMAGES["confusion"]] = (
+        out["confusion"] = (
             plots.confusion(head.to_numpy(), names, "PR")
             if base is None
             else plots.confusion_pair(base.to_numpy(), head.to_numpy(), names, (c.base_rev, "PR"))
         )
     if c.head.cv:
-        out[IMAGES["selection"]] = _selection(c)
+        out["selection"] = _selection(c)
     if c.head.importance:
-        out[IMAGES["importance"]] = _importance(c)
+        out["importance"] = _importance(c)
     moved = drift_moved(c)
     if moved:
-        out[IMAGES["drift"]] = plots.drift(
-            [d.feature for d in moved], [d.psi for d in moved], MOVED
-        )
+        out["drift"] = plots.drift([d.feature for d in moved], [d.psi for d in moved], MOVED)
     return out
 
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from classifier.contracts.metrics import METRICS
+from classifier.report import shape
+from classifier.report.inert import code
 
 MISSING = "—"
 SAME = 5e-7  # metrics are written with 6 decimals; anything smaller is no change
@@ -18,9 +20,14 @@ def cell(value: Any) -> str:
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
     """A GitHub table; columns listed in `right` are right-aligned (numbers)."""
+    return grid(header, [[cell(c) for c in row] for row in rows], right)
+
+
+def grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """A GitHub table of cells that are table-safe already (inert code spans, numbers)."""
     rule = ["---:" if i in right else "---" for i in range(len(header))]
     lines = [header, rule, *rows]
-    return "\n".join("| " + " | ".join(cell(c) for c in line) + " |" for line in lines)
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
 def number(value: Any, digits: int = 4) -> str:
@@ -55,6 +62,14 @@ def details(summary: str, body: str) -> str:
     return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
+# The report's charts: name -> (file in the report folder, alt text). The names are
+# what report data lists; files and words come from here, never from the data.
+FIGURES = {
+    "confusion": ("confusion.png", "Confusion matrices, base beside PR"),
+    "selection": ("cv_scores.png", "Cross-validated score per candidate"),
+    "importance": ("importance.png", "Permutation feature importance, base beside PR"),
+    "drift": ("drift.png", "Data drift per feature"),
+}
 # A markdown image, `![alt](target)`: how the report links its charts.
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
 # GitHub refuses a comment longer than 65,536 characters.
@@ -84,3 +99,15 @@ def cut(text: str, max_chars: int, where: str) -> str:
     """`text` if it fits in `max_chars`, else its start and a note saying where the rest is."""
     note = f"\n\n> ✂️ Cut to fit a GitHub comment; {where}.\n"
     return text if len(text) <= max_chars else text[: max_chars - len(note)] + note
+
+
+def names(listed: Any, shown: int = 20) -> str:
+    """A list of names from report data, inert, at most `shown` of them."""
+    found = shape.items(listed, "names")
+    text = ", ".join(code(shape.text(n, "name")) for n in found[:shown])
+    return text + (f" and {len(found) - shown:,} more" if len(found) > shown else "")
+
+
+def revision(report: Any) -> str:
+    """The name of the revision a report compares with (`main`), inert."""
+    return code(shape.text(shape.obj(report.get("base"), "base").get("rev"), "base.rev"))

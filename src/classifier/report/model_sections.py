@@ -1,56 +1,99 @@
-"""The report's model sections: confusion matrices, model selection, feature importance."""
+"""The report's model sections, rendered from report data: confusion, selection, importance.
 
-from classifier.contracts.labels import label_text
-from classifier.report.comparison import Comparison
-from classifier.report.figures import IMAGES, confusion_pair
-from classifier.report.markdown import MISSING, change, image, number, table, value
+Standard library only (see `sections`): names from the data are inert code spans.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from classifier.contracts.metrics import METRICS
+from classifier.report import shape
+from classifier.report.inert import code, count, number, value
+from classifier.report.markdown import MISSING, change, grid, revision
 
 
-def confusion(c: Comparison) -> str:
-    """Both matrices as one image, and a table that reads without it."""
-    base, head = confusion_pair(c)
+def confusion(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
+    """Both matrices (as one image, and a table that reads without it)."""
+    found = shape.obj(report.get("confusion") or {}, "confusion")
+    labels = [
+        shape.text(x, "confusion.labels")
+        for x in shape.items(found.get("labels", []), "confusion.labels")
+    ]
+    head = _matrix(found.get("head"), len(labels), "confusion.head")
     if head is None:
         return "### Confusion matrix\n\nThe PR has no confusion data."
-    labels = list(c.params.data.classes)
-    new_counts = head.to_numpy()
-    old_counts = None if base is None else base.to_numpy()
+    base = _matrix(found.get("base"), len(labels), "confusion.base")
     rows = []
     for i, actual in enumerate(labels):
         cells = []
         for j in range(len(labels)):
-            new = int(new_counts[i, j])
-            old = None if old_counts is None else int(old_counts[i, j])
-            cells.append(str(new) if old in (None, new) else f"{old} → **{new}**")
-        rows.append([f"**{label_text(actual)}**", *cells])
+            new, old = head[i][j], None if base is None else base[i][j]
+            cells.append(count(new) if old in (None, new) else f"{count(old)} → **{count(new)}**")
+        rows.append([code(actual), *cells])
     if base is None:
         title, note = "Confusion matrix (test set)", ""
-        alt = "Confusion matrix of the PR"
     else:
-        title, note = (
-            "Confusion matrices (test set)",
-            f" Cells read `{c.base_rev} → PR` where they differ.",
+        title = "Confusion matrices (test set)"
+        note = f" Cells read {revision(report)} → PR where they differ."
+    names = [code(label) for label in labels]
+    table = grid(["actual \\ predicted", *names], rows, right=tuple(range(1, len(names) + 1)))
+    image = f"{figures['confusion']}\n\n" if "confusion" in figures else ""
+    return f"### {title}\n\n{image}Rows are actual classes, columns predicted.{note}\n\n{table}"
+
+
+def _matrix(found: Any, size: int, where: str) -> list[list[int]] | None:
+    if found is None:
+        return None
+    rows = shape.items(found, where)
+    if len(rows) != size:
+        raise shape.Malformed(f"{where} must have {size} rows")
+    matrix = [[shape.whole(n, where) for n in shape.items(row, where)] for row in rows]
+    if any(len(row) != size for row in matrix):
+        raise shape.Malformed(f"{where} must have {size} columns")
+    return matrix
+
+
+def _cv(found: Any, where: str) -> dict[str, Any] | None:
+    """A cv.json read back: scoring, folds, best, candidates (name, mean, std, params)."""
+    if found is None:
+        return None
+    cv = shape.obj(found, where)
+    candidates = []
+    for i, item in enumerate(shape.items(cv.get("candidates", []), f"{where}.candidates")):
+        entry = shape.obj(item, f"{where}.candidates[{i}]")
+        candidates.append(
+            {
+                "name": shape.text(entry.get("name"), f"{where}.candidates[{i}].name"),
+                "mean": shape.real(entry.get("mean"), f"{where}.candidates[{i}].mean"),
+                "std": shape.real(entry.get("std"), f"{where}.candidates[{i}].std"),
+                "best_params": entry.get("best_params"),
+            }
         )
-        alt = f"Confusion matrices: {c.base_rev} beside PR"
-    names = [label_text(label) for label in labels]
-    return (
-        f"### {title}\n\n"
-        + image(IMAGES["confusion"], alt)
-        + f"\n\nRows are actual classes, columns predicted.{note}\n\n"
-        + table(["actual \\ predicted", *names], rows, right=tuple(range(1, len(names) + 1)))
-    )
+    sample = cv.get("sample")
+    if sample is not None:
+        sample = shape.obj(sample, f"{where}.sample")
+        sample = {k: shape.whole(sample.get(k), f"{where}.sample.{k}") for k in ("rows", "of")}
+    return {
+        "scoring": shape.choice(cv.get("scoring"), METRICS, f"{where}.scoring"),
+        "cv_folds": shape.whole(cv.get("cv_folds"), f"{where}.cv_folds"),
+        "best": shape.text(cv.get("best"), f"{where}.best"),
+        "candidates": candidates,
+        "sample": sample,
+    }
 
 
-def selection(c: Comparison) -> str:
+def selection(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     """CV score per candidate, main beside PR, and the PR's best grid points."""
-    head = c.head.cv
+    found = shape.obj(report.get("selection") or {}, "selection")
+    head = _cv(found.get("head"), "selection.head")
     if not head:
         return "### Model selection\n\nThe PR has no cross-validation results."
-    base = c.base.cv or {}
-    old = {r["name"]: r for r in base.get("candidates", [])}
+    base = _cv(found.get("base"), "selection.base") or {"candidates": []}
+    old = {r["name"]: r for r in base["candidates"]}
     scoring = head["scoring"]
     rows = [
         [
-            f"**{r['name']}**" if r["name"] == head["best"] else r["name"],
+            f"**{code(r['name'])}**" if r["name"] == head["best"] else code(r["name"]),
             number(old.get(r["name"], {}).get("mean"), 4),
             f"{number(r['mean'], 4)} ± {number(r['std'], 4)}",
             change(scoring, old.get(r["name"], {}).get("mean"), r["mean"]),
@@ -60,42 +103,56 @@ def selection(c: Comparison) -> str:
     ]
     current = {r["name"] for r in head["candidates"]}
     rows += [
-        [f"~~{name}~~", number(r.get("mean"), 4), "removed", MISSING, MISSING]
+        [f"~~{code(name)}~~", number(r["mean"], 4), "removed", MISSING, MISSING]
         for name, r in old.items()
         if name not in current
     ]
     before = base.get("best")
-    was = f" (was `{before}` on {c.base_rev})" if before not in (None, head["best"]) else ""
-    columns = ["candidate", c.base_rev, "PR (mean ± std)", "change", "best params (PR)"]
-    sample = head.get("sample")
+    was = (
+        f" (was {code(before)} on {revision(report)})" if before not in (None, head["best"]) else ""
+    )
+    columns = ["candidate", revision(report), "PR (mean ± std)", "change", "best params (PR)"]
+    sample = head["sample"]
     sampled = (
-        f" Selection ran on a stratified sample of {sample['rows']:,} of the {sample['of']:,} "
-        "training rows (`train.selection_max_rows`); the winner was refit on all of them."
+        f" Selection ran on a stratified sample of {count(sample['rows'])} of the "
+        f"{count(sample['of'])} training rows (`train.selection_max_rows`); the winner was "
+        "refit on all of them."
         if sample
         else ""
     )
+    image = f"\n\n{figures['selection']}" if "selection" in figures else ""
     return (
-        f"### Model selection\n\nBest by {head['cv_folds']}-fold CV {scoring}: "
-        f"**{head['best']}**{was}.{sampled}\n\n"
-        + table(columns, rows, right=(1, 2, 3))
-        + "\n\n"
-        + image(IMAGES["selection"], "Cross-validated score per candidate")
+        f"### Model selection\n\nBest by {count(head['cv_folds'])}-fold CV {scoring}: "
+        f"**{code(head['best'])}**{was}.{sampled}\n\n"
+        + grid(columns, rows, right=(1, 2, 3))
+        + image
     )
 
 
-def importance(c: Comparison) -> str:
+def _importance(found: Any, where: str) -> list[tuple[str, float | None]] | None:
+    if found is None:
+        return None
+    rows = []
+    for i, item in enumerate(shape.items(found, where)):
+        entry = shape.obj(item, f"{where}[{i}]")
+        feature = shape.text(entry.get("feature"), f"{where}[{i}].feature")
+        rows.append((feature, shape.real(entry.get("mean"), f"{where}[{i}].mean")))
+    return rows
+
+
+def importance(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     """Permutation importance per feature, main beside PR."""
-    head = c.head.importance
+    found = shape.obj(report.get("importance") or {}, "importance")
+    head = _importance(found.get("head"), "importance.head")
     if not head:
         return "### Feature importance\n\nThe PR has no importance results."
-    old = {r["feature"]: r["mean"] for r in c.base.importance or []}
-    rows = [
-        [f"`{r['feature']}`", number(old.get(r["feature"]), 4), number(r["mean"], 4)] for r in head
-    ]
-    scoring = c.head.cv["scoring"] if c.head.cv else "score"
+    old = dict(_importance(found.get("base"), "importance.base") or [])
+    rows = [[code(f), number(old.get(f), 4), number(mean, 4)] for f, mean in head]
+    scoring = found.get("scoring")
+    scoring = "score" if scoring is None else shape.choice(scoring, METRICS, "importance.scoring")
+    image = f"\n\n{figures['importance']}" if "importance" in figures else ""
     return (
         f"### Feature importance\n\nDrop in {scoring} when a feature is shuffled (test set).\n\n"
-        + table(["feature", c.base_rev, "PR"], rows, right=(1, 2))
-        + "\n\n"
-        + image(IMAGES["importance"], f"Permutation feature importance: {c.base_rev} beside PR")
+        + grid(["feature", revision(report), "PR"], rows, right=(1, 2))
+        + image
     )

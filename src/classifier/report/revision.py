@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar
 import pandas as pd
 from dvc.api import DVCFileSystem
 from dvc.exceptions import DvcException
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.git import short_sha
@@ -97,11 +97,11 @@ def load_side(reader: Reader, fallback: Params) -> Side:
         params=params,
         notes=notes,
     )
-    side.metrics = _read_json(reader, side.paths.metrics)
-    side.per_class = _read_json(reader, side.paths.per_class)
-    side.cv = _read_json(reader, side.paths.cv_report)
-    side.importance = _read_json(reader, side.paths.importance)
-    side.confusion = _read_json(reader, side.paths.confusion)
+    side.metrics = _read_json(reader, side.paths.metrics, METRICS_SHAPE, notes)
+    side.per_class = _read_json(reader, side.paths.per_class, PER_CLASS_SHAPE, notes)
+    side.cv = _read_json(reader, side.paths.cv_report, CV_SHAPE, notes)
+    side.importance = _read_json(reader, side.paths.importance, IMPORTANCE_SHAPE, notes)
+    side.confusion = _read_json(reader, side.paths.confusion, CONFUSION_SHAPE, notes)
     side.raw = _read_raw(reader, side)
     return side
 
@@ -127,9 +127,64 @@ def _section(params: dict[str, Any] | None, key: str, model: type[Section]) -> S
         return None
 
 
-def _read_json(reader: Reader, path: Path) -> Any:
+class _Candidate(BaseModel):
+    name: str
+    mean: float | None
+    std: float | None
+    best_params: dict[str, Any]
+
+
+class _Sample(BaseModel):
+    rows: int
+    of: int
+
+
+class _CV(BaseModel):
+    scoring: str
+    cv_folds: int
+    best: str
+    candidates: list[_Candidate]
+    sample: _Sample | None = None
+
+
+class _Importance(BaseModel):
+    feature: str
+    mean: float
+    std: float
+
+
+class _Cell(BaseModel):
+    actual: bool | int | str
+    predicted: bool | int | str
+    count: int
+
+
+# The shape each results file must have to be read (extra keys are allowed).
+METRICS_SHAPE: TypeAdapter[Any] = TypeAdapter(dict[str, float | None])
+PER_CLASS_SHAPE: TypeAdapter[Any] = TypeAdapter(dict[str, dict[str, float | None]])
+CV_SHAPE: TypeAdapter[Any] = TypeAdapter(_CV)
+IMPORTANCE_SHAPE: TypeAdapter[Any] = TypeAdapter(list[_Importance])
+CONFUSION_SHAPE: TypeAdapter[Any] = TypeAdapter(list[_Cell])
+
+
+def _read_json(reader: Reader, path: Path, expected: TypeAdapter[Any], notes: list[str]) -> Any:
+    """A results file's JSON; None, with a note naming the file, when it is absent or unreadable.
+
+    The other side still renders: one malformed file (not JSON, or not the shape the
+    pipeline writes) costs its own section, never the report.
+    """
     content = reader.read(path)
-    return None if content is None else json.loads(content)
+    if content is None:
+        return None
+    where = f"{reader.label}:{path}"
+    try:
+        data = json.loads(content)
+        expected.validate_python(data, strict=False)
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, UnicodeDecodeError
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        notes.append(f"{where} is not a results file this report can read ({reason}); ignored")
+        return None
+    return data
 
 
 def _read_raw(reader: Reader, side: Side) -> pd.DataFrame | None:

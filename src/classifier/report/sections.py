@@ -1,68 +1,159 @@
-"""The report's sections, top to bottom, as markdown that reads well with or without images."""
+"""The one renderer: report data in, markdown out, the same for every place it is shown.
 
+`make report`, the job summary and the comment job all call `render`, so the preview is
+what gets posted. The data may come from a fork's artifact: every string in it is shown
+as an inert code span (`inert`), every number is formatted here, every sentence and
+heading is written here, and the verdict is computed from the gate's outcomes.
+Standard library only.
+"""
+
+from collections.abc import Mapping
 from typing import Any
 
-from classifier.contracts.labels import label_text
 from classifier.contracts.metrics import METRICS
-from classifier.report.comparison import Comparison
+from classifier.report import shape
 from classifier.report.data_section import data
-from classifier.report.gates import passed
-from classifier.report.markdown import MISSING, change, details, number, table, value
+from classifier.report.inert import block, code, count, number, value
+from classifier.report.markdown import (
+    FIGURES,
+    MISSING,
+    change,
+    details,
+    fit,
+    grid,
+    names,
+    revision,
+)
 from classifier.report.model_sections import confusion, importance, selection
+from classifier.report.rules import Rule, describe, passed
 
+FORMAT = "classifier-report/1"
 PARAMS_SHOWN = 60
 PER_CLASS = ("precision", "recall", "f1")
+FULL_REPORT = "the full report is in the workflow run's `report` artifact"
+# What a side can say about itself; anything else from an artifact is malformed.
+SIDES = ("base", "head")
 
 
-def verdict(c: Comparison) -> str:
-    """The first line: passed, or failed and which rule."""
-    failures = [rule for rule in c.rules if rule.passed is False]
-    if not failures:
+def rules_of(report: Mapping[str, Any]) -> list[Rule]:
+    """The gate's rules, read and checked."""
+    found = shape.items(report.get("rules"), "rules")
+    return [Rule.from_data(rule, f"rules[{i}]") for i, rule in enumerate(found)]
+
+
+def verdict(report: Mapping[str, Any]) -> str:
+    """The heading, from the rules' outcomes: passed only with metrics and no failed rule."""
+    rules = rules_of(report)
+    failures = [rule for rule in rules if rule.passed is False]
+    if not failures and _side(report, "metrics", "head") is not None:
         return "## ✅ Quality gate passed"
+    if not failures:
+        return "## ❌ Quality gate failed: the pipeline produced no metrics to check"
     more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-    return f"## ❌ Quality gate failed: {failures[0].message}{more}"
+    return f"## ❌ Quality gate failed: {describe(failures[0], code)}{more}"
 
 
-def header(c: Comparison) -> str:
+def render(report: Mapping[str, Any], images: Mapping[str, str] | None, max_chars: int) -> str:
+    """The whole report as markdown; `images` maps a figure to its link (None: no images).
+
+    Raises shape.Malformed when the data is not a report of this format.
+    """
+    report = shape.obj(report, "the report")
+    if report.get("format") != FORMAT:
+        raise shape.Malformed(f"format must be {FORMAT!r}")
+    figures = _figures(report, images)
+    if report.get("pipeline_error") is not None:
+        parts = [header(report), what_broke(report), params(report), data(report, figures)]
+    else:
+        parts = [
+            header(report) + "\n\n" + metrics(report),
+            gate(report),
+            params(report),
+            data(report, figures),
+            confusion(report, figures),
+            selection(report, figures),
+            importance(report, figures),
+        ]
+    parts.append(notes(report))
+    return fit([part for part in parts if part], max_chars, FULL_REPORT) + "\n"
+
+
+def _figures(report: Mapping[str, Any], images: Mapping[str, str] | None) -> dict[str, str]:
+    """Per figure the report has: its image markdown, or where to find it without images."""
+    shown = {}
+    for i, name in enumerate(shape.items(report.get("figures", []), "figures")):
+        name = shape.choice(name, FIGURES, f"figures[{i}]")
+        file, alt = FIGURES[name]
+        if images is None:
+            shown[name] = f"*({alt}: `{file}` in the workflow run's `report` artifact)*"
+        elif name in images:
+            shown[name] = f"![{alt}]({images[name]})"
+    return shown
+
+
+def _side(report: Mapping[str, Any], section: str, side: str) -> Any:
+    return shape.obj(report.get(section) or {}, section).get(side)
+
+
+def header(report: Mapping[str, Any]) -> str:
     """Verdict, what was compared with what, and first of all a changed data contract."""
-    head = f"`{c.head_sha}`" if c.head_sha else "the working tree"
-    base = f"`{c.base_rev}`" + (f" (`{c.base_sha}`)" if c.base_sha else "")
-    text = f"{verdict(c)}\n\nModel report for {head} against {base}."
-    if c.contract_change:
+    base = shape.obj(report.get("base"), "base")
+    head_sha = shape.maybe_text(shape.obj(report.get("head"), "head").get("sha"), "head.sha")
+    base_sha = shape.maybe_text(base.get("sha"), "base.sha")
+    head = code(head_sha) if head_sha else "the working tree"
+    against = revision(report) + (f" ({code(base_sha)})" if base_sha else "")
+    text = f"{verdict(report)}\n\nModel report for {head} against {against}."
+    changes = _contract_change(report)
+    if changes:
         text += (
             f"\n\n> ⚠️ **The data contract changed: metrics are not comparable with "
-            f"`{c.base_rev}`** ({c.contract_change}). Limits on drops are skipped; absolute "
+            f"{revision(report)}** ({changes}). Limits on drops are skipped; absolute "
             "limits still apply."
         )
-    positive = c.params.data.positive
+    positive = shape.maybe_text(report.get("positive"), "positive")
     if positive is not None:
-        text += (
-            f"\n\nBinary target `{c.params.data.target}`, positive class `{label_text(positive)}`."
-        )
+        target = code(shape.text(report.get("target"), "target"))
+        text += f"\n\nBinary target {target}, positive class {code(positive)}."
     return text
 
 
-def metrics(c: Comparison) -> str:
+def _contract_change(report: Mapping[str, Any]) -> str:
+    phrases = []
+    for i, item in enumerate(shape.items(report.get("contract_change", []), "contract_change")):
+        what, old, new = _triple(item, f"contract_change[{i}]")
+        if what == "target":
+            phrases.append(f"target {code(str(old))} → {code(str(new))}")
+        elif what == "classes":
+            phrases.append(f"classes {names(old)} → {names(new)}")
+        else:
+            phrases.append("no feature in common")
+    return "; ".join(phrases)
+
+
+def _triple(item: Any, where: str) -> tuple[str, Any, Any]:
+    parts = shape.items(item, where)
+    if len(parts) != 3:
+        raise shape.Malformed(f"{where} must have 3 items")
+    return shape.choice(parts[0], ("target", "classes", "features"), where), parts[1], parts[2]
+
+
+def metrics(report: Mapping[str, Any]) -> str:
     """Headline metrics main | PR | change, per-class scores collapsed."""
-    base, head = c.base.metrics or {}, c.head.metrics or {}
-    names = [m for m in METRICS if m in head or m in base]
-    rows = [
-        [
-            _metric_name(m),
-            number(base.get(m), 6),
-            number(head.get(m), 6),
-            MISSING if c.contract_change else change(m, base.get(m), head.get(m)),
-        ]
-        for m in names
-    ]
-    text = "### Metrics (test set)\n\n" + table(
-        ["metric", c.base_rev, "PR", "change"], rows, right=(1, 2, 3)
+    base = shape.obj(_side(report, "metrics", "base") or {}, "metrics.base")
+    head = shape.obj(_side(report, "metrics", "head") or {}, "metrics.head")
+    comparable = not report.get("contract_change")
+    rows = []
+    for m in (m for m in METRICS if m in head or m in base):
+        old, new = shape.real(base.get(m), m), shape.real(head.get(m), m)
+        shown = change(m, old, new) if comparable else MISSING
+        rows.append([_metric_name(m), number(old, 6), number(new, 6), shown])
+    text = "### Metrics (test set)\n\n" + grid(
+        ["metric", revision(report), "PR", "change"], rows, right=(1, 2, 3)
     )
-    base_classes = {} if c.contract_change else c.base.per_class or {}
-    per_class = _per_class_rows(base_classes, c.head.per_class or {})
+    per_class = _per_class_rows(report, comparable)
     if per_class:
-        body = table(["class", "metric", c.base_rev, "PR", "change"], per_class, right=(2, 3, 4))
-        text += "\n\n" + details("Per-class scores", body)
+        columns = ["class", "metric", revision(report), "PR", "change"]
+        text += "\n\n" + details("Per-class scores", grid(columns, per_class, right=(2, 3, 4)))
     return text
 
 
@@ -70,104 +161,115 @@ def _metric_name(metric: str) -> str:
     return metric if METRICS[metric].higher_is_better else f"{metric} (lower is better)"
 
 
-def _per_class_rows(base: dict[str, Any], head: dict[str, Any]) -> list[list[str]]:
+def _per_class_rows(report: Mapping[str, Any], comparable: bool) -> list[list[str]]:
+    base = shape.obj(_side(report, "per_class", "base") or {}, "per_class.base")
+    head = shape.obj(_side(report, "per_class", "head") or {}, "per_class.head")
+    base = base if comparable else {}
     rows = []
     for label in list(dict.fromkeys([*head, *base])):
-        old, new = base.get(label, {}), head.get(label, {})
+        old = shape.obj(base.get(label, {}), "per_class.base")
+        new = shape.obj(head.get(label, {}), "per_class.head")
         for m in PER_CLASS:
+            before, after = shape.real(old.get(m), m), shape.real(new.get(m), m)
             rows.append(
-                [
-                    label,
-                    m,
-                    number(old.get(m), 6),
-                    number(new.get(m), 6),
-                    change("f1_macro", old.get(m), new.get(m)),
-                ]
+                [code(label), m, number(before, 6), number(after, 6), change("f1", before, after)]
             )
-        rows.append(
-            [
-                label,
-                "support",
-                str(old.get("support", MISSING)),
-                str(new.get("support", MISSING)),
-                "",
-            ]
-        )
+        support = [shape.real(side.get("support"), "support") for side in (old, new)]
+        rows.append([code(label), "support", *(count(_int(s)) for s in support), ""])
     return rows
 
 
-def gate(c: Comparison) -> str:
+def _int(item: float | None) -> int | None:
+    return int(item) if item is not None and float(item).is_integer() else None
+
+
+def gate(report: Mapping[str, Any]) -> str:
     """Every gate rule and its outcome."""
     marks = {True: "✅", False: "❌", None: "⏭️"}
-    rows = [[f"`{rule.key}`", f"{marks[rule.passed]} {rule.message}"] for rule in c.rules]
-    if not rows:
-        return "### Quality gate\n\nNo rules in `params.yaml` (`gates:`); nothing to check."
-    status = "passed" if passed(c.rules) else "failed"
-    return f"### Quality gate: {status}\n\n" + table(["rule", "result"], rows)
+    rules = rules_of(report)
+    if not rules:
+        return "### Gate rules\n\nNo rules in `params.yaml` (`gates:`); nothing to check."
+    rows = [[code(rule.key), f"{marks[rule.passed]} {describe(rule, code)}"] for rule in rules]
+    status = "none failed" if passed(rules) else "some failed"
+    return f"### Gate rules: {status}\n\n" + grid(["rule", "result"], rows)
 
 
-def params(c: Comparison) -> str:
+def params(report: Mapping[str, Any]) -> str:
     """Only the keys that changed, old → new."""
-    if not c.params_diff:
+    diff = shape.items(report.get("params_diff", []), "params_diff")
+    if not diff:
         return "### Params\n\nNo change in `params.yaml`."
-    rows = [[f"`{key}`", value(old), value(new)] for key, old, new in c.params_diff[:PARAMS_SHOWN]]
-    text = "### Params changed\n\n" + table(["key", c.base_rev, "PR"], rows)
-    hidden = len(c.params_diff) - PARAMS_SHOWN
-    return text + (f"\n\n…and {hidden} more changed keys." if hidden > 0 else "")
+    rows = []
+    for i, item in enumerate(diff[:PARAMS_SHOWN]):
+        entry = shape.items(item, f"params_diff[{i}]")
+        if len(entry) != 3:
+            raise shape.Malformed(f"params_diff[{i}] must have 3 items")
+        rows.append(
+            [code(shape.text(entry[0], f"params_diff[{i}]")), value(entry[1]), value(entry[2])]
+        )
+    text = "### Params changed\n\n" + grid(["key", revision(report), "PR"], rows)
+    hidden = max(0, len(diff) - PARAMS_SHOWN) + shape.whole(
+        report.get("params_more", 0), "params_more"
+    )
+    return text + (f"\n\n…and {hidden:,} more changed keys." if hidden > 0 else "")
 
 
-def notes(c: Comparison) -> str:
+def notes(report: Mapping[str, Any]) -> str:
     """What the reader should know: missing baseline, stale results, unreadable files."""
+    found = shape.obj(report.get("notes", {}), "notes")
     items = []
-    if c.base.metrics is None:
+    if found.get("no_baseline"):
+        path = code(shape.text(found.get("metrics_path", ""), "notes.metrics_path"))
         items.append(
-            f"📭 No baseline on `{c.base_rev}` yet: it has no `{c.params.paths.metrics}`. "
+            f"📭 No baseline on {revision(report)} yet: it has no {path}. "
             "Limits on drops are skipped; absolute limits still apply."
         )
-    if c.stale:
+    stale = _stale(shape.obj(found.get("stale", {}), "notes.stale"))
+    if stale:
         items.append(
-            "⚠️ Committed results are stale: "
-            + "; ".join(c.stale)
-            + ". Run `make run` (or `dvc repro`) and commit `dvc.lock` and `reports/`."
+            f"⚠️ Committed results are stale: {stale}. "
+            "Run `make run` (or `dvc repro`) and commit `dvc.lock` and `reports/`."
         )
-    if _split_differs(c):
+    if found.get("split_differs"):
         items.append(
             "🔀 The data or the split settings changed, so the test split differs between "
-            f"`{c.base_rev}` and the PR: metric changes mix the model's and the test set's effects."
+            f"{revision(report)} and the PR: metric changes mix the model's and the test "
+            "set's effects."
         )
-    items += [f"⚠️ {note}" for note in c.base.notes + c.head.notes]
+    for side in SIDES:
+        for note in shape.items(found.get(side, []), f"notes.{side}"):
+            where = "the PR" if side == "head" else revision(report)
+            items.append(f"⚠️ About {where}: {code(shape.text(note, 'note'), 400)}")
     return "### Notes\n\n" + "\n".join(f"- {item}" for item in items) if items else ""
 
 
-def _split_differs(c: Comparison) -> bool:
-    data_moved = c.data is not None and c.data.rows.moved
-    split_moved = any(key.startswith("split.") for key, _, _ in c.params_diff)
-    return c.base.metrics is not None and not c.contract_change and (data_moved or split_moved)
+def _stale(stale: Mapping[str, Any]) -> str:
+    what = {
+        "lock": "`dvc.lock` committed with other inputs for",
+        "differ": "committed results differ from the reproduced ones",
+        "outdated": "results are older than their inputs for",
+    }
+    return "; ".join(f"{what[k]}: {names(stale[k])}" for k in what if stale.get(k))
 
 
-def what_broke(error: str) -> str:
+def what_broke(report: Mapping[str, Any]) -> str:
     """The pipeline's own one-line reason, and how to see it locally."""
+    error = shape.text(report.get("pipeline_error"), "pipeline_error")
     return (
         "### What broke\n\n"
-        f"```\n{error}\n```\n\n"
+        f"{block(error)}\n\n"
         "Nothing was published and no metric below is this commit's. Run `make run` "
         "locally to see the same message, fix it, and push again."
     )
 
 
-def render(c: Comparison) -> list[str]:
-    """All sections in reading order; empty ones dropped."""
-    if c.pipeline_error:
-        parts = [header(c), what_broke(c.pipeline_error), params(c), data(c), notes(c)]
-        return [part for part in parts if part]
-    parts = [
-        header(c) + "\n\n" + metrics(c),
-        gate(c),
-        params(c),
-        data(c),
-        confusion(c),
-        selection(c),
-        importance(c),
-        notes(c),
-    ]
-    return [part for part in parts if part]
+def failure_only(error: str, base_rev: str) -> dict[str, Any]:
+    """The report data when neither side has usable params: the verdict and what broke."""
+    rule = Rule("pipeline", False, error=error)
+    return {
+        "format": FORMAT,
+        "base": {"rev": base_rev, "sha": None},
+        "head": {"sha": None},
+        "pipeline_error": error,
+        "rules": [rule.to_data()],
+    }

@@ -1,0 +1,90 @@
+"""The report as data: what `make report` found, in the shape the renderer reads.
+
+This is what the pull-request job hands to the comment job (report.json in the
+artifact): numbers, names and outcomes, never markdown. The renderer
+(`classifier.report.sections`) writes every sentence from it.
+"""
+
+from typing import Any
+
+from classifier.contracts.drift import MAJOR, MOVED
+from classifier.contracts.labels import label_text
+from classifier.report.comparison import Comparison
+from classifier.report.figures import confusion_pair
+from classifier.report.sections import FORMAT, PARAMS_SHOWN
+
+
+def report_data(c: Comparison, figures: list[str]) -> dict[str, Any]:
+    """Everything the report shows, as JSON-ready data; `figures` names the charts made."""
+    positive = c.params.data.positive
+    comparable = not c.contract_change
+    return {
+        "format": FORMAT,
+        "base": {"rev": c.base_rev, "sha": c.base_sha},
+        "head": {"sha": c.head_sha},
+        "target": c.params.data.target,
+        "positive": None if positive is None else label_text(positive),
+        "contract_change": [list(change) for change in c.contract_change],
+        "pipeline_error": c.pipeline_error,
+        "rules": [rule.to_data() for rule in c.rules],
+        "metrics": {"base": c.base.metrics, "head": c.head.metrics},
+        "per_class": {"base": c.base.per_class if comparable else None, "head": c.head.per_class},
+        "params_diff": [list(item) for item in c.params_diff[:PARAMS_SHOWN]],
+        "params_more": max(0, len(c.params_diff) - PARAMS_SHOWN),
+        "data": _data(c),
+        "confusion": _confusion(c),
+        "selection": {"base": c.base.cv, "head": c.head.cv},
+        "importance": {
+            "base": c.base.importance,
+            "head": c.head.importance,
+            "scoring": c.head.cv["scoring"] if c.head.cv else None,
+        },
+        "notes": {
+            "no_baseline": c.base.metrics is None,
+            "metrics_path": str(c.base.paths.metrics),
+            "stale": {"lock": c.stale.lock, "differ": c.stale.differ, "outdated": c.stale.outdated},
+            "split_differs": _split_differs(c),
+            "base": c.base.notes,
+            "head": c.head.notes,
+        },
+        "figures": figures,
+    }
+
+
+def _data(c: Comparison) -> dict[str, Any] | None:
+    if c.data is None:
+        return None
+    rows = c.data.rows
+    drift = c.data.drift[: c.params.report.drift_top]
+    return {
+        "rows": {
+            "base": rows.base,
+            "head": rows.head,
+            "added": rows.added,
+            "removed": rows.removed,
+            "changed": rows.changed,
+            "aligned": rows.aligned,
+        },
+        "schema": [list(change) for change in c.data.schema],
+        "classes": [[label_text(k), b, h] for k, (b, h) in c.data.classes.items()],
+        "drift": [
+            {"feature": d.feature, "psi": round(d.psi, 6), "base": d.base, "head": d.head}
+            for d in drift
+        ],
+        "drift_levels": [MOVED, MAJOR],
+    }
+
+
+def _confusion(c: Comparison) -> dict[str, Any]:
+    base, head = confusion_pair(c)
+    return {
+        "labels": [label_text(label) for label in c.params.data.classes],
+        "base": None if base is None else base.to_numpy().tolist(),
+        "head": None if head is None else head.to_numpy().tolist(),
+    }
+
+
+def _split_differs(c: Comparison) -> bool:
+    data_moved = c.data is not None and c.data.rows.moved
+    split_moved = any(key.startswith("split.") for key, _, _ in c.params_diff)
+    return c.base.metrics is not None and not c.contract_change and (data_moved or split_moved)

@@ -1,0 +1,15 @@
+"""The examples in small pure helpers' docstrings hold (scikit-learn's habit)."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["classifier.report.inert", "classifier.ci.steps"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_hold(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0
+    assert result.failed == 0
