@@ -139,3 +139,20 @@ def test_an_empty_file_gives_an_empty_table_with_the_columns(scorer, rows, tmp_p
         "probability.apple",
         "probability.cherry",
     ]
+
+
+def test_csv_outputs_are_safe_to_open_in_a_spreadsheet(scorer, rows, tmp_path):
+    """Formula-like text cells get a leading quote (OWASP); numbers are never touched."""
+    hostile = rows.head(4).copy().astype(object)
+    hostile["fruit id"] = ['=HYPERLINK("http://x","y")', "-1.5", "@SUM(A1)", "+cmd|' /C calc'!A0"]
+    hostile.loc[3, "origin"] = "=cmd|' /C calc'!A0"  # refused: lands in the rejects file
+    inp = write(hostile, tmp_path / "in.csv")
+    out, rejects = tmp_path / "out.csv", tmp_path / "out.rejects.csv"
+    assert predict(inp, str(out), scorer, ["fruit id"], str(rejects)) == (3, 1)
+    scored = pd.read_csv(out, dtype=str)
+    assert scored["fruit id"].tolist() == ['\'=HYPERLINK("http://x","y")', "-1.5", "'@SUM(A1)"]
+    assert all(not p.startswith("'") for p in scored.filter(like="probability.").stack())
+    refused = pd.read_csv(rejects, dtype=str)
+    assert refused["fruit id"].tolist() == ["'+cmd|' /C calc'!A0"]
+    assert refused["origin"].tolist() == ["'=cmd|' /C calc'!A0"]
+    assert not refused["reason"].str.startswith("'").any()

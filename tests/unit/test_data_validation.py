@@ -130,8 +130,16 @@ def test_row_with_too_many_fields_names_the_line(tmp_path, lines, fruit_params):
     broken = list(lines)
     broken[20] += ",surplus"
     message = refusal(write(tmp_path, broken), fruit_params.data)
-    assert "line 21" in message
-    assert "saw 9" in message
+    assert "line 21 has 9 fields, but the header has 8" in message
+
+
+def test_row_cut_short_names_the_line_instead_of_reading_missing_values(
+    tmp_path, lines, fruit_params
+):
+    broken = list(lines)
+    broken[10] = broken[10].rsplit(",", 3)[0]
+    message = refusal(write(tmp_path, broken), fruit_params.data)
+    assert "line 11 has 5 fields, but the header has 8" in message
 
 
 def test_missing_file_points_at_the_param(tmp_path, fruit_params):

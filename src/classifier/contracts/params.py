@@ -64,6 +64,28 @@ class Paths(_Section):
     confusion: Path
     importance: Path
 
+    @field_validator("*")
+    @classmethod
+    def _inside_the_repository(cls, path: Path) -> Path:
+        """Relative and without `..`: a PR's params must not make `make run` write elsewhere."""
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise ValueError(
+                f"{str(path)!r} is not inside the repository; "
+                "give a path relative to its root, without '..'"
+            )
+        return path
+
+    def check_inside(self, root: Path) -> None:
+        """Every path, symlinks followed, lands inside `root`; else a UserError naming the key."""
+        top = root.resolve()
+        for key in type(self).model_fields:
+            target = (root / getattr(self, key)).resolve()
+            if not target.is_relative_to(top):
+                raise UserError(
+                    f"params.yaml: 'paths.{key}' leads outside the repository through a "
+                    f"symbolic link (to {target}); point it at a file inside the repository"
+                )
+
 
 class DataContract(_Section):
     """What the raw table must hold; schema, preprocessing and request model derive from it."""
@@ -320,8 +342,14 @@ def _instead(kind: str) -> str:
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:
-    """Read and validate params.yaml; any problem is a UserError naming each key."""
-    return parse_params(read_yaml(path), str(path))
+    """Read and validate params.yaml; any problem is a UserError naming each key.
+
+    Its `paths` must stay inside the folder that holds it (the repository), links
+    followed: a reviewer's `make run` on a PR never writes outside the checkout.
+    """
+    params = parse_params(read_yaml(path), str(path))
+    params.paths.check_inside(path.parent)
+    return params
 
 
 def parse_params(raw: Any, name: str = str(PARAMS_FILE)) -> Params:

@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import secrets
 import signal
 import tempfile
@@ -297,7 +298,8 @@ class Output:
                 self.writer = pq.ParquetWriter(self.temp, table.schema)
             self.writer.write_table(table.cast(self.writer.schema))
         else:
-            frame.to_csv(self.temp, mode="a", header=self.rows == 0, index=False)
+            safe = spreadsheet_safe(frame)
+            safe.to_csv(self.temp, mode="a", header=self.rows == 0, index=False)
         self.rows += len(frame)
 
     def finish(self, empty: pd.DataFrame) -> None:
@@ -318,6 +320,31 @@ class Output:
             with contextlib.suppress(Exception):
                 self.writer.close()
         self.temp.unlink(missing_ok=True)
+
+
+# OWASP's advice on CSV injection: a text cell that a spreadsheet would read as a
+# formula (starting with = + - @, a tab or a carriage return) gets a leading quote.
+# Numbers, and text that is a number (an id "-15", "+3.5e2"), are left as they are.
+FORMULA = re.compile(r"[=+\-@\t\r]")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every formula-like text cell quoted; other cells untouched."""
+    out = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # the label: quote its categories
+            names = pd.Series(column.cat.categories.astype(str))
+            out[name] = column.cat.rename_categories(_quoted(names, names).tolist())
+        elif column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+            out[name] = _quoted(column, column.astype("string").fillna(""))
+    return out
+
+
+def _quoted(column: pd.Series, text: pd.Series) -> pd.Series:
+    risky = (text.str.match(FORMULA) & ~text.str.fullmatch(NUMBER)).to_numpy(dtype=bool)
+    return column.where(~risky, "'" + text.astype(object)) if risky.any() else column
 
 
 def _staging(location: str) -> Path:

@@ -7,6 +7,8 @@ from typing import Any, cast
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.csv as pa_csv
 from sklearn.model_selection import train_test_split
 
 from classifier.contracts.dvc_output import not_pulled
@@ -38,6 +40,7 @@ def parse_raw(raw: bytes, name: str, contract: DataContract) -> pd.DataFrame:
     """Validate CSV bytes against the contract; `name` is how messages refer to the file."""
     text = _decode(raw, name)
     _check_header(name, text, contract)
+    _check_fields(name, raw, contract)
     frame = _parse(name, text, contract)
     problems = _header_repeats(frame)
     if not problems and contract.target in frame.columns:
@@ -110,6 +113,39 @@ def _check_header(name: str, text: str, contract: DataContract) -> None:
                     f"{name}: the header has one column and looks {sep!r}-separated; set "
                     f"data.sep: {sep!r} in params.yaml or save the file {contract.sep!r}-separated"
                 )
+
+
+def _check_fields(name: str, raw: bytes, contract: DataContract) -> None:
+    """Every row has as many fields as the header: pandas would fill a short row with
+    missing values and (with `usecols`) drop a long row's extra fields, both silently."""
+    ragged: list[tuple[int, int, int]] = []
+
+    def note(row: Any) -> str:
+        ragged.append((row.number, row.actual_columns, row.expected_columns))
+        return "skip"
+
+    width = len(next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", "replace")])))
+    names = [f"c{i}" for i in range(width)]
+    try:
+        pa_csv.read_csv(
+            io.BytesIO(raw),
+            read_options=pa_csv.ReadOptions(use_threads=False, skip_rows=1, column_names=names),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=contract.sep, newlines_in_values=True, invalid_row_handler=note
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=["c0"], column_types={"c0": pyarrow.string()}
+            ),
+        )
+    except (pyarrow.ArrowException, UnicodeDecodeError):
+        return  # pandas' own reading names what is wrong
+    if ragged:
+        lines = "; ".join(f"line {n} has {got} fields" for n, got, _ in ragged[:MAX_EXAMPLES])
+        more = f" (+{len(ragged) - MAX_EXAMPLES} more)" if len(ragged) > MAX_EXAMPLES else ""
+        raise UserError(
+            f"{name}: {lines}{more}, but the header has {ragged[0][2]}; "
+            "every row needs one value (or an empty one) per column"
+        )
 
 
 def _parse(name: str, text: str, contract: DataContract) -> pd.DataFrame:
