@@ -33,7 +33,7 @@ TAG ?=
 CML_VERSION := 0.20.6
 
 .PHONY: help install check run report bento serve smoke predict pull push test test-fast lint format clean catalogue-docs \
-	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor bench-batch ci-report ci-summary ci-pr-info ci-gate cml-install cloud-runner \
+	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor bench-batch bench-limits ci-report ci-summary ci-pr-info ci-gate cml-install cloud-runner \
 	ci-comment release-check image-tags release-assets deploy rollback github-release \
 	base-image image smoke-image push-image monitor monitor-reference monitor-issue retrain-pr
 
@@ -132,6 +132,9 @@ bench-monitor: install ## make monitor on 100k and 1M recorded predictions: seco
 
 bench-batch: install ## make predict on 1M and 10M rows beside in-process predict_proba; peak memory
 	python -m bench.batch
+
+bench-limits: install ## the service's memory before and after 100 MB bodies it refuses (413)
+	python -m bench.limits
 
 bench-image: install ## the image: size per layer, build times, cold start, req/s beside the host
 	python -m bench.image

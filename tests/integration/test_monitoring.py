@@ -56,7 +56,7 @@ def serve_and_send(project, records: Path, rows: pd.DataFrame, log: Path) -> lis
     BATCH (16 requests at a time); label every third row. (request id, row) of each row."""
     repo, home, tag = project
     options = f"services.classifier.monitoring.options.log_path={records}"
-    env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options)
+    env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options, FEEDBACK_TOKEN="t0k")  # noqa: S106
     with bentoml_serve(tag, repo, log, env) as server, httpx.Client(base_url=server.url) as http:
         schema = http.get("/metadata").json()["features"]
         sent = request_rows(rows.drop(columns=["kind"]), schema)
@@ -75,9 +75,12 @@ def serve_and_send(project, records: Path, rows: pd.DataFrame, log: Path) -> lis
             {"request_id": i, "row": r, "label": t}
             for (i, r), t in zip(ids[::3], rows["kind"][::3], strict=True)
         ]
-        assert http.post("/feedback", json={"labels": labelled}).json() == {
+        token = {"authorization": "Bearer t0k"}
+        assert http.post("/feedback", json={"labels": labelled}, headers=token).json() == {
             "recorded": len(labelled)
         }
+        forged = [{"request_id": "0123456789abcdef", "row": 0, "label": rows["kind"][0]}]
+        assert http.post("/feedback", json={"labels": forged}, headers=token).status_code == 200
         refused = http.post("/predict", json={"rows": [{**bodies[0]["rows"][0], "origin": "west"}]})
         assert refused.status_code == 400
     return ids
@@ -131,6 +134,7 @@ def test_traffic_like_the_test_split_raises_no_alert_and_feedback_measures_accur
     expected = accuracy_score(truth, [by_request[i][r] for i, r in ids[::3]])
     assert findings["accuracy"] == pytest.approx(expected)
     assert f"accuracy (live, {len(truth):,} labelled rows)" in report
+    assert "1 feedback labels dropped: their request id and row have no recorded" in report
     assert "| `literal_error` | 1 |" in report  # the refused request, by reason
 
 
@@ -231,7 +235,7 @@ def test_records_go_to_an_otlp_collector_by_configuration_alone(project, tmp_pat
         "services.classifier.monitoring.type=otlp "
         f"services.classifier.monitoring.options.endpoint={endpoint}"
     )
-    env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options)
+    env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options, FEEDBACK_TOKEN="t0k")  # noqa: S106
     env["OTEL_BLRP_SCHEDULE_DELAY"] = "100"  # export every 100 ms, not every second
     rows = traffic(repo, shift=False, seed=3).head(3)
     with bentoml_serve(tag, repo, tmp_path / "serve.log", env) as server:

@@ -16,6 +16,7 @@ from testkit.server import build_bento, schemathesis, served_bento
 from classifier.serving.api import request_rows
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TOKEN = "feedback-secret"  # noqa: S105 - a test's own token
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +25,8 @@ def served(history, tmp_path_factory):
     repo = history[0]
     home = tmp_path_factory.mktemp("bentoml")
     tag = build_bento(repo, home)
-    with served_bento(repo, home, tag, home / "serve.log") as server:
-        yield server.url, repo
+    with served_bento(repo, home, tag, home / "serve.log", FEEDBACK_TOKEN=TOKEN) as server:
+        yield server.url, repo, home / "serve.log"
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +216,55 @@ def _png_pixels(path: Path) -> np.ndarray:
     from matplotlib.image import imread
 
     return imread(path)[..., :3] * 255
+
+
+def test_a_body_over_the_limit_gets_413_before_it_is_read(client, served, offline):
+    _, _, rows = offline
+    limit = 10_000 * 64 * (len(rows[0]) + 4)  # the default: the row limit's rows
+    huge = b'{"rows": [' + b" " * (limit + 1) + b"]}"
+    response = client.post("/predict", content=huge, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json() == {"error": f"the request body is larger than {limit:,} bytes"}
+
+    def chunks():  # no Content-Length: refused as the chunks pass the limit
+        yield b'{"rows": ['
+        for _ in range(limit // 1_000_000 + 2):
+            yield b" " * 1_000_000
+
+    response = client.post(
+        "/predict", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert predict(client, rows[:1]).status_code == 200  # and it keeps serving
+
+
+def test_feedback_needs_the_deploy_time_token(client, offline):
+    _, _, rows = offline
+    request_id = predict(client, rows[:1]).headers["x-bentoml-request-id"]
+    labels = {"labels": [{"request_id": request_id, "row": 0, "label": "apple"}]}
+    assert client.post("/feedback", json=labels).status_code == 401
+    wrong = {"authorization": "Bearer guess"}
+    assert client.post("/feedback", json=labels, headers=wrong).status_code == 401
+    right = {"authorization": f"Bearer {TOKEN}"}
+    assert client.post("/feedback", json=labels, headers=right).json() == {"recorded": 1}
+
+
+def test_feedback_is_off_without_a_token(history, tmp_path):
+    repo = history[0]
+    home = tmp_path / "bentoml"
+    tag = build_bento(repo, home)
+    with served_bento(repo, home, tag, home / "serve.log") as server:
+        answer = httpx.post(f"{server.url}/feedback", json={"labels": []}, timeout=30)
+    assert answer.status_code == 403
+    assert "FEEDBACK_TOKEN" in answer.json()["error"]
+
+
+def test_a_refused_request_logs_one_line_not_a_traceback(client, served, offline):
+    _, _, rows = offline
+    log = served[2]
+    before = log.read_text()
+    assert predict(client, [{**rows[0], "origin": "west"}]).status_code == 400
+    new = log.read_text()[len(before) :]
+    assert "Traceback" not in new
+    [line] = [line for line in new.splitlines() if "refused POST /predict (400)" in line]
+    assert "Input should be" in line

@@ -36,6 +36,7 @@ class Quality:
 
     labelled: int
     accuracy: float | None  # from feedback labels
+    unmatched: int  # labels whose request id and row have no recorded prediction: dropped
     f1_macro: float | None
     estimated_accuracy: float  # mean probability of the predicted class (an estimate)
     test_accuracy: float | None
@@ -94,6 +95,10 @@ def quality(records: Records, ref: ModelReference) -> Quality:
     joined = predictions[[*keys, fields.LABEL]].merge(
         truth[[*keys, fields.LABEL]], on=keys, suffixes=("", "_true")
     )
+    # A label for a prediction the service never recorded (a made-up or another
+    # service's request id) measures nothing: dropped, and counted in the report.
+    served = predictions[keys].drop_duplicates()
+    unmatched = len(truth) - len(truth[keys].merge(served, on=keys))
     accuracy = f1 = None
     if len(joined):
         predicted = joined[fields.LABEL].map(label_text)
@@ -103,7 +108,13 @@ def quality(records: Records, ref: ModelReference) -> Quality:
             f1_score(actual, predicted, average="macro", labels=ref.classes, zero_division=0)
         )
     return Quality(
-        len(joined), accuracy, f1, estimated, ref.metrics.get("accuracy"), ref.confidence
+        len(joined),
+        accuracy,
+        unmatched,
+        f1,
+        estimated,
+        ref.metrics.get("accuracy"),
+        ref.confidence,
     )
 
 

@@ -117,10 +117,17 @@ def quality(found: Findings) -> str:
         ],
         ["the same on the test set", number(q.test_confidence, 4)],
     ]
+    dropped = (
+        f"\n\n{q.unmatched:,} feedback labels dropped: their request id and row have no "
+        "recorded prediction (made up, or another service's)."
+        if q.unmatched
+        else ""
+    )
     return (
         "### Quality\n\nMeasured where `POST /feedback` gave true labels; otherwise only "
         "estimated from the served probabilities (an estimate, not a measurement).\n\n"
         + table(["measure", "value"], rows, right=(1,))
+        + dropped
     )
 
 

@@ -7,6 +7,7 @@ BentoML store here (`make bento` puts it there; a bento carries its own store).
 
 import gc
 import json
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -26,7 +27,7 @@ from classifier.contracts.labels import Label
 from classifier.serving import api as serving
 from classifier.serving import records
 from classifier.serving.arrays import array_model
-from classifier.serving.traffic import Traffic
+from classifier.serving.traffic import OneLineRefusals, Traffic
 
 MODEL = bentoml.models.BentoModel(f"{serving.MODEL_NAME}:latest")
 # BentoML serves from the bento's own folder: an absolute default keeps records findable.
@@ -175,6 +176,8 @@ class Classifier:
         return Receipt(recorded=len(labels))
 
 
+# A refused request is logged in one line by Traffic; BentoML's own traceback for it is not.
+logging.getLogger("bentoml._internal.server.http_app").addFilter(OneLineRefusals())
 # The decorators made Classifier a bentoml.Service, which its stubs do not tell mypy.
 cast(Any, Classifier).add_asgi_middleware(
     Traffic,
