@@ -93,6 +93,8 @@ class Handler(BaseHTTPRequestHandler):
         if match := re.fullmatch(r"/issues/(\d+)/comments", path.removeprefix(prefix)):
             status, answer = comments_route(self.state, method, int(match[1]), body, auth, query)
         else:
+            if method == "POST" and path.removeprefix(prefix) == "/issues":
+                body = {**body, "user": {"login": self.state.author(auth)}}
             status, answer = route(self.state, method, path.removeprefix(prefix), body)
         self.answer(status, answer)
 

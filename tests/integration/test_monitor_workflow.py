@@ -16,6 +16,7 @@ from testkit.moto import BUCKET, client
 from testkit.records import replay
 from testkit.repo import git_commit, run
 
+from classifier.ci.monitor_issue import MARKER
 from classifier.contracts.files import write_json
 from classifier.contracts.params import load_params
 from classifier.serving.bento import monitoring_reference
@@ -83,6 +84,9 @@ def test_one_issue_is_created_then_edited_while_the_alert_lasts_and_closed_after
 ):
     repo, reference = released
     with fake_github() as (api, state):
+        # A person's issue that carries the bot's marker: never the one the bot edits.
+        planted = {"title": "Model monitoring", "body": f"{MARKER}\nmine", "state": "open"}
+        state.issues[100] = {"number": 100, **planted, "user": {"login": "octocat"}}
         outcomes = []
         for run_no, shift in enumerate([True, True, False]):
             records = tmp_path / f"records-{run_no}"
@@ -96,6 +100,8 @@ def test_one_issue_is_created_then_edited_while_the_alert_lasts_and_closed_after
     assert "created issue #1" in outcomes[0][1]
     assert "edited issue #1" in outcomes[1][1]
     assert "closed issue #1" in outcomes[2][1]
+    person = state.issues.pop(100)
+    assert person == {"number": 100, **planted, "user": {"login": "octocat"}}
     [issue] = state.issues.values()
     assert issue["title"] == "Model monitoring"
     assert issue["state"] == "closed"

@@ -24,13 +24,12 @@ MARKER = "<!-- classifier: model monitoring -->"
 
 
 def open_issue(github: GitHub) -> dict[str, Any] | None:
-    """The open monitoring issue (pull requests excluded), or None."""
-    status, issues = github.call("GET", "/issues?state=open&per_page=100")
-    if status != 200:
-        raise UserError(f"listing the open issues of {github.repository} failed (HTTP {status})")
-    return next(
-        (i for i in issues if MARKER in (i.get("body") or "") and "pull_request" not in i), None
-    )
+    """The open monitoring issue this token wrote (pull requests excluded), or None.
+
+    Anyone can open an issue carrying the marker; only the bot's own is ever edited.
+    """
+    issues = github.own_items("/issues?state=open", MARKER)
+    return next((i for i in issues if "pull_request" not in i), None)
 
 
 def body(summary: str, env: Mapping[str, str]) -> str:
