@@ -85,7 +85,7 @@ def test_make_run_says_one_line_and_the_report_says_what_broke(name: str, repo: 
         passed = build(repo, "main", repo / "report")
     assert passed is False
     report = (repo / "report/report.md").read_text()
-    assert report.startswith("## ❌ Quality gate failed: the pipeline failed: ")
+    assert report.startswith("## ❌ Quality gate failed: the pipeline failed\n")
     assert "### What broke" in report
     assert case.expect in report
     assert json.loads((repo / "report/gate.json").read_text())["passed"] is False
