@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -264,7 +265,13 @@ def test_a_refused_request_logs_one_line_not_a_traceback(client, served, offline
     log = served[2]
     before = log.read_text()
     assert predict(client, [{**rows[0], "origin": "west"}]).status_code == 400
-    new = log.read_text()[len(before) :]
+    found: list[str] = []
+    for _ in range(50):  # the worker's log line reaches the file a moment after the answer
+        new = log.read_text()[len(before) :]
+        found = [line for line in new.splitlines() if "refused POST /predict (400)" in line]
+        if found:
+            break
+        time.sleep(0.1)
     assert "Traceback" not in new
-    [line] = [line for line in new.splitlines() if "refused POST /predict (400)" in line]
+    [line] = found
     assert "Input should be" in line
