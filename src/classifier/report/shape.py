@@ -15,25 +15,25 @@ class Malformed(ValueError):
     """The report data does not have the shape the renderer reads."""
 
 
+def _kind(data: Any, kind: type, noun: str, where: str) -> Any:
+    if not isinstance(data, kind):
+        raise Malformed(f"{where} must be {noun}, got {type(data).__name__}")
+    return data
+
+
 def obj(data: Any, where: str) -> Mapping[str, Any]:
     """`data` if it is a JSON object."""
-    if not isinstance(data, dict):
-        raise Malformed(f"{where} must be an object, got {type(data).__name__}")
-    return data
+    return _kind(data, dict, "an object", where)
 
 
 def items(data: Any, where: str) -> list[Any]:
     """`data` if it is a JSON array."""
-    if not isinstance(data, list):
-        raise Malformed(f"{where} must be an array, got {type(data).__name__}")
-    return data
+    return _kind(data, list, "an array", where)
 
 
 def text(data: Any, where: str) -> str:
     """`data` if it is a string."""
-    if not isinstance(data, str):
-        raise Malformed(f"{where} must be a string, got {type(data).__name__}")
-    return data
+    return _kind(data, str, "a string", where)
 
 
 def maybe_text(data: Any, where: str) -> str | None:
@@ -59,9 +59,7 @@ def whole(data: Any, where: str) -> int:
 
 def flag(data: Any, where: str) -> bool:
     """A boolean."""
-    if not isinstance(data, bool):
-        raise Malformed(f"{where} must be true or false, got {type(data).__name__}")
-    return data
+    return _kind(data, bool, "true or false", where)
 
 
 def choice(data: Any, options: Collection[str], where: str) -> str:
