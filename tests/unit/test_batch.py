@@ -156,3 +156,32 @@ def test_csv_outputs_are_safe_to_open_in_a_spreadsheet(scorer, rows, tmp_path):
     assert refused["fruit id"].tolist() == ["'+cmd|' /C calc'!A0"]
     assert refused["origin"].tolist() == ["'=cmd|' /C calc'!A0"]
     assert not refused["reason"].str.startswith("'").any()
+
+
+def test_ragged_rows_are_refused_with_their_line_and_every_other_row_keeps_its_number(
+    scorer, rows, tmp_path
+):
+    """A row cut short is not scored with made-up missing values, nor a long one with
+    its extra fields dropped: both go to the rejects file, saying why."""
+    head = rows.head(12)
+    lines = head.to_csv(index=False, na_rep="NA").splitlines()
+    lines[3] = ",".join(lines[3].split(",")[:3])  # data row 2: cut short
+    lines[8] += ",surplus,more"  # data row 7: fields too many
+    lines[12] = ",".join(lines[12].split(",")[:2])  # data row 11, the last: cut short
+    inp = tmp_path / "in.csv"
+    inp.write_text("\n".join(lines) + "\n")
+    out, rejects = tmp_path / "out.csv", tmp_path / "out.rejects.csv"
+    width = len(head.columns)
+    scored, rejected = predict(str(inp), str(out), scorer, [], str(rejects), chunk_rows=4)
+    assert (scored, rejected) == (9, 3)
+    kept = [i for i in range(12) if i not in (2, 7, 11)]
+    found = pd.read_csv(out)
+    assert found["row"].tolist() == kept
+    assert found["label"].tolist() == scorer.model.predict(head.iloc[kept]).tolist()
+    refused = pd.read_csv(rejects)
+    assert refused["row"].tolist() == [2, 7, 11]
+    assert refused["reason"].tolist() == [
+        f"line 4 has 3 fields; the header has {width}",
+        f"line 9 has {width + 2} fields; the header has {width}",
+        f"line 13 has 2 fields; the header has {width}",
+    ]

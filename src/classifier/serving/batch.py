@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
+from classifier.contracts.csvfields import Ragged, ragged_rows
 from classifier.contracts.errors import UserError
 from classifier.contracts.labels import label_text
 from classifier.serving import api, records
@@ -121,10 +122,26 @@ def _format(location: str, role: str) -> str:
     return suffix
 
 
+def ragged(location: str, dialect: dict[str, Any]) -> list[Ragged]:
+    """A CSV file's rows with another number of fields than its header (a second read)."""
+    if _format(location, "input") != ".csv":
+        return []
+    try:
+        with fsspec.open(location, "rb") as stream:
+            return ragged_rows(stream, dialect["sep"])
+    except OSError:
+        return []  # the reading proper says what is wrong
+
+
 def chunks(
-    location: str, columns: list[str], dialect: dict[str, Any], rows: int
+    location: str,
+    columns: list[str],
+    dialect: dict[str, Any],
+    rows: int,
+    skip: frozenset[int] = frozenset(),
 ) -> Iterator[pd.DataFrame]:
-    """The file's `columns` in chunks of `rows` rows (CSV cells as text, NA as missing)."""
+    """The file's `columns` in chunks of `rows` rows (CSV cells as text, NA as missing);
+    `skip` names CSV rows (the header is 0) that are not read."""
     kind = _format(location, "input")
     try:
         with fsspec.open(location, "rb") as stream:
@@ -145,6 +162,7 @@ def chunks(
                 na_values=dialect["na_values"],
                 usecols=columns,
                 chunksize=rows,
+                skiprows=sorted(skip) or None,
             )
     except FileNotFoundError:
         raise UserError(f"{location}: no such file") from None
@@ -451,6 +469,40 @@ def score(scorer: Scorer, columns: dict[str, np.ndarray], fast: Any) -> pd.DataF
     return pd.DataFrame(out)
 
 
+class RowNumbers:
+    """Each read row's number in the file (0 = first data row), around the rows skipped."""
+
+    def __init__(self, skipped: list[int]) -> None:
+        ordered = np.sort(np.asarray(skipped, dtype="int64"))
+        # The count of read rows before each skipped one: where it would have sat.
+        self.gaps = ordered - np.arange(len(ordered))
+
+    def of(self, first: int, count: int) -> pd.Index:
+        """The file's row numbers of read rows `first` .. `first + count - 1`."""
+        read = np.arange(first, first + count)
+        return pd.Index(read + np.searchsorted(self.gaps, read, side="right"))
+
+
+def _until(unread: list[tuple[int, str]], last: int) -> tuple[list[tuple[int, str]], list]:
+    """(ragged rows up to row `last`, the ones after it)."""
+    split = next((i for i, (row, _) in enumerate(unread) if row > last), len(unread))
+    return unread[:split], unread[split:]
+
+
+def _no_rows(columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in ["row", "reason", *columns]})
+    return frame.loc[:, ~frame.columns.duplicated()]
+
+
+def _with_unread(lost: pd.DataFrame, unread: list[tuple[int, str]]) -> pd.DataFrame:
+    """Refused rows with the ragged ones among them (no values: they could not be read)."""
+    if not unread:
+        return lost
+    rows = pd.DataFrame({"row": [r for r, _ in unread], "reason": [w for _, w in unread]})
+    both = pd.concat([lost, rows.astype(object)], ignore_index=True)[list(lost.columns)]
+    return both.sort_values("row", kind="stable", ignore_index=True)
+
+
 def empty_scores(scorer: Scorer, ids: list[str]) -> pd.DataFrame:
     """The output's columns, for a file without a row to score."""
     columns = {c: pd.Series(dtype=object) for c in ids or ["row"]}
@@ -476,10 +528,14 @@ def predict(
     needed = list(dict.fromkeys([*ids, *scorer.features]))
     scores = Output(output, kind, _staging(output))
     refusals = Output(rejects, ".csv", _staging(rejects))
+    cut = ragged(source, scorer.dialect)
+    rows = RowNumbers([r.number - 2 for r in cut])
+    unread = [(r.number - 2, r.reason) for r in cut]  # data row (0-based), reason
     first, behind = 0, Behind()
     try:
-        for chunk in prefetched(chunks(source, needed, scorer.dialect, chunk_rows)):
-            chunk.index = pd.RangeIndex(first, first + len(chunk))
+        skip = frozenset(r.number - 1 for r in cut)
+        for chunk in prefetched(chunks(source, needed, scorer.dialect, chunk_rows, skip)):
+            chunk.index = rows.of(first, len(chunk))
             first += len(chunk)
             columns, keep, why = judge(chunk, scorer.schema, Row)
             front = chunk[ids] if ids else pd.DataFrame({"row": chunk.index}, index=chunk.index)
@@ -491,11 +547,15 @@ def predict(
                 )
                 if recorder is not None:
                     recorder.write(chunk[keep], answers)
-            if why:
+            passed, unread = _until(unread, chunk.index[-1] if len(chunk) else -1)
+            if why or passed:
                 lost = chunk[~keep].astype(object)
                 lost.insert(0, "reason", why, allow_duplicates=True)
                 lost.insert(0, "row", chunk.index[~keep], allow_duplicates=True)
-                behind.write(refusals, lost.loc[:, ~lost.columns.duplicated()])
+                lost = lost.loc[:, ~lost.columns.duplicated()]
+                behind.write(refusals, _with_unread(lost, passed))
+        if unread:  # ragged rows after the last row read
+            behind.write(refusals, _with_unread(_no_rows(needed), unread))
         behind.wait()
         scores.finish(empty_scores(scorer, ids))
         if refusals.rows:

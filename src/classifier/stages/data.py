@@ -7,10 +7,9 @@ from typing import Any, cast
 
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow
-import pyarrow.csv as pa_csv
 from sklearn.model_selection import train_test_split
 
+from classifier.contracts.csvfields import ragged_rows
 from classifier.contracts.dvc_output import not_pulled
 from classifier.contracts.errors import UserError
 from classifier.contracts.labels import Label, label_text, parse_label
@@ -116,34 +115,13 @@ def _check_header(name: str, text: str, contract: DataContract) -> None:
 
 
 def _check_fields(name: str, raw: bytes, contract: DataContract) -> None:
-    """Every row has as many fields as the header: pandas would fill a short row with
-    missing values and (with `usecols`) drop a long row's extra fields, both silently."""
-    ragged: list[tuple[int, int, int]] = []
-
-    def note(row: Any) -> str:
-        ragged.append((row.number, row.actual_columns, row.expected_columns))
-        return "skip"
-
-    width = len(next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", "replace")])))
-    names = [f"c{i}" for i in range(width)]
-    try:
-        pa_csv.read_csv(
-            io.BytesIO(raw),
-            read_options=pa_csv.ReadOptions(use_threads=False, skip_rows=1, column_names=names),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=contract.sep, newlines_in_values=True, invalid_row_handler=note
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                include_columns=["c0"], column_types={"c0": pyarrow.string()}
-            ),
-        )
-    except (pyarrow.ArrowException, UnicodeDecodeError):
-        return  # pandas' own reading names what is wrong
+    """Every row has as many fields as the header (pandas would fill or cut it silently)."""
+    ragged = ragged_rows(raw, contract.sep)
     if ragged:
-        lines = "; ".join(f"line {n} has {got} fields" for n, got, _ in ragged[:MAX_EXAMPLES])
+        lines = "; ".join(f"line {r.number} has {r.fields} fields" for r in ragged[:MAX_EXAMPLES])
         more = f" (+{len(ragged) - MAX_EXAMPLES} more)" if len(ragged) > MAX_EXAMPLES else ""
         raise UserError(
-            f"{name}: {lines}{more}, but the header has {ragged[0][2]}; "
+            f"{name}: {lines}{more}, but the header has {ragged[0].expected}; "
             "every row needs one value (or an empty one) per column"
         )
 
