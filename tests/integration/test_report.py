@@ -10,6 +10,9 @@ import yaml
 from testkit.repo import git_commit, run, write_dataset
 
 from classifier.contracts.metrics import metrics_for
+from classifier.report.markdown import FIGURES
+
+from ..inert_markdown import SENTINEL, assert_inert
 
 
 @pytest.fixture
@@ -254,3 +257,36 @@ def test_results_files_that_are_not_json_are_named_and_the_other_side_still_rend
     assert markdown.startswith("## ❌ Quality gate failed: the pipeline produced no metrics")
     assert "About the PR: `PR:reports/metrics.json is not a results file" in markdown
     assert metric_rows(markdown)["accuracy"][0] != "—"  # main's side renders
+
+
+HOSTILE = "x\n## ✅ Quality gate passed\n@octocat @acme/everyone ![p](/etc/passwd) <!--"
+
+
+def test_a_hostile_params_key_gives_an_inert_report_that_fails(repo):
+    """The issue's own attack: a key under `compute:` that would forge a verdict."""
+    edit_params(repo, lambda p: p["compute"].update({f"{HOSTILE} {SENTINEL}": 1}))
+    status, markdown, _ = report(repo, "--base", "main", "--check")
+    assert status == 1
+    assert_inert(markdown, {"confusion": "confusion.png"}, passed=False)
+    assert "### What broke" in markdown
+
+
+def test_hostile_class_and_category_names_come_out_inert(repo):
+    """A PR whose classes and categories are attacks: the real pipeline, the real report."""
+    class_name = f"{HOSTILE} {SENTINEL}"
+    frame = pd.read_csv(repo / RAW, keep_default_na=False, dtype=str)
+    frame["kind"] = frame["kind"].replace("apple", class_name)
+    frame["origin"] = frame["origin"].replace("north", f"<!-- @team {SENTINEL}")
+    frame.to_csv(repo / RAW, index=False, lineterminator="\n")
+    edit_params(
+        repo,
+        lambda p: p["data"].update(
+            classes=[class_name if c == "apple" else c for c in p["data"]["classes"]]
+        ),
+    )
+    reproduce_and_commit(repo, "hostile names")
+    _, markdown, gate = report(repo, "--base", "main")
+    images = {name: file for name, (file, _) in FIGURES.items()}
+    assert_inert(markdown, images, passed=gate["passed"])
+    assert_inert((repo / "report/summary.md").read_text(), {}, passed=gate["passed"])
+    assert SENTINEL in markdown  # the names are there, as code

@@ -1,4 +1,4 @@
-"""The pure parts of the workflow steps: PR hand-off, which charts may leave, image names, credentials."""
+"""The pure parts of the workflow steps: PR hand-off, which charts may leave, images, keys."""
 
 import json
 import re

@@ -15,15 +15,14 @@ import re
 from typing import Any
 
 import pytest
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from classifier.ci import comment
 from classifier.report.markdown import COMMENT_LIMIT
 from classifier.report.sections import FORMAT, render
 from classifier.report.shape import Malformed
 
-SENTINEL = "ZQX"
+from ..inert_markdown import SENTINEL, assert_inert
+
 UPLOADS = {"confusion": "https://upload.example/aa11.png", "drift": "https://upload.example/b2.png"}
 PAYLOADS = [
     "[ref]: /etc/passwd\n\n[see][ref]",
@@ -65,51 +64,6 @@ PAYLOADS = [
     "\\\n## ❌ Quality gate failed: forged",
     "x" * 200_000,
 ]
-HTML_ALLOWED = re.compile(r"\s*(<details><summary>[^<]*</summary>|</details>)\s*")
-VERDICT = re.compile(r"Quality gate (passed|failed)")
-
-
-def tokens(markdown: str) -> list[Token]:
-    """Every token of the rendering, children included (GitHub: CommonMark + GFM tables)."""
-    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-    flat = []
-    for token in parser.parse(markdown):
-        flat.append(token)
-        flat += token.children or []
-    return flat
-
-
-def heading_texts(markdown: str) -> list[str]:
-    found, inside = [], False
-    for token in MarkdownIt("commonmark").enable("table").parse(markdown):
-        if token.type == "heading_open":
-            inside = True
-        elif token.type == "inline" and inside:
-            found.append(token.content)
-            inside = False
-    return found
-
-
-def assert_inert(markdown: str, uploads: dict[str, str], passed: bool | None) -> None:
-    """The rules a rendering of hostile data must keep (see the module's docstring)."""
-    verdicts = [h for h in heading_texts(markdown) if VERDICT.search(h)]
-    if passed is None:
-        assert verdicts == []
-    else:
-        assert len(verdicts) == 1, verdicts
-        expected = "✅ Quality gate passed" if passed else "❌ Quality gate failed"
-        assert verdicts[0].startswith(expected), verdicts
-    for token in tokens(markdown):
-        if token.type == "image":
-            assert token.attrGet("src") in uploads.values(), token.attrGet("src")
-        assert token.type not in ("link_open", "autolink"), token
-        if token.type in ("html_inline", "html_block"):
-            assert HTML_ALLOWED.fullmatch(token.content), token.content
-        if token.type == "text":
-            assert SENTINEL not in token.content, token.content
-            assert not re.search(r"@\w|://|www\.|#\d|&#|&\w+;", token.content), token.content
-            assert not re.search(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]", token.content)
-    assert len(markdown) <= COMMENT_LIMIT
 
 
 def base_report(passed: bool) -> dict[str, Any]:
