@@ -75,14 +75,15 @@ if __name__ == "__main__":
     import bentoml
 
     from classifier.serving import records
+    from classifier.serving.streams import StreamMonitor
 
     given = json.loads(sys.stdin.read())
     options = {"log_path": given["log_path"]}
     features, numeric = given["features"], set(given["numeric"])
     for request, model, row, answer in given["predictions"]:
         record = records.prediction_record(request, model, [row], [answer], features, numeric)
-        with bentoml.monitor(records.PREDICTIONS, "default", options) as monitor:
+        with bentoml.monitor(records.PREDICTIONS, StreamMonitor, options) as monitor:
             records.log(monitor, record)
     for request, row, label in given["feedback"]:
-        with bentoml.monitor(records.FEEDBACK, "default", options) as monitor:
+        with bentoml.monitor(records.FEEDBACK, StreamMonitor, options) as monitor:
             records.log(monitor, records.feedback_record([(request, row, label)]))

@@ -387,7 +387,10 @@ class Recorder:
     def __init__(self, folder: str, scorer: Scorer) -> None:
         import bentoml
 
-        self.monitor = lambda: bentoml.monitor(records.PREDICTIONS, "default", {"log_path": folder})
+        from classifier.serving import streams
+
+        options = {"log_path": folder}
+        self.monitor = lambda: bentoml.monitor(records.PREDICTIONS, streams.TYPE, options)
         self.scorer, self.run, self.count = scorer, secrets.token_hex(4), 0
 
     def write(self, good: pd.DataFrame, scored: pd.DataFrame) -> None:

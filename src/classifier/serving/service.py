@@ -25,7 +25,7 @@ from pydantic_core import to_json
 
 from classifier.contracts.labels import Label
 from classifier.serving import api as serving
-from classifier.serving import records
+from classifier.serving import records, streams
 from classifier.serving.arrays import array_model
 from classifier.serving.traffic import OneLineRefusals, Traffic
 
@@ -135,9 +135,10 @@ def metadata() -> Metadata:
     # Turn it on with BENTOML_CONFIG_OPTIONS='logging.access.enabled=true'.
     logging={"access": {"enabled": False}},
     # Records of predictions, labels and refusals (classifier.serving.records), as JSON
-    # lines under $BENTOML_HOME/monitoring; BentoML's config changes the folder or the
+    # lines under $BENTOML_HOME/monitoring, each stream in its own files (serving.streams:
+    # BentoML's default monitor mixes them); BentoML's config changes the folder or the
     # sink, e.g. BENTOML_CONFIG_OPTIONS='services.classifier.monitoring.type=otlp'.
-    monitoring={"enabled": True, "type": "default", "options": {"log_path": str(RECORDS)}},
+    monitoring={"enabled": True, "type": streams.TYPE, "options": {"log_path": str(RECORDS)}},
 )
 class Classifier:
     """Predicts the class of each row, with the probability of every class."""
