@@ -156,7 +156,9 @@ def test_shifted_numbers_and_a_changed_category_mix_raise_an_alert_naming_them(p
     assert "![" not in (repo / "monitor-shifted/summary.md").read_text()
 
 
-def test_records_that_are_not_this_models_are_refused_in_one_line(project, tmp_path):
+def test_records_that_are_not_this_models_are_skipped_and_their_share_is_an_alert(
+    project, tmp_path
+):
     repo = project[0]
     bad = tmp_path / "records.jsonl"
     bad.write_text('{"request": "x", "row": 0, "model": "m", "feature.origin": 3, "label": 1}\n')
@@ -173,8 +175,10 @@ def test_records_that_are_not_this_models_are_refused_in_one_line(project, tmp_p
         check=False,
     )
     assert result.returncode == 1
-    [line] = result.stderr.strip().splitlines()
-    assert line.startswith(f"error: {bad}: not records of this model (")
+    assert "Traceback" not in result.stderr
+    [verdict] = [line for line in result.stderr.splitlines() if line.startswith("🔔")]
+    assert verdict.startswith("🔔 Model monitoring: 1 of 1 records are unreadable (100.0%)")
+    assert f"first: {bad}:1: `feature.origin` is not list<item: string>" in verdict
 
 
 def test_a_missing_reference_says_where_it_comes_from(project, tmp_path):

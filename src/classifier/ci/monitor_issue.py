@@ -47,7 +47,10 @@ def keep(out: Path, env: Mapping[str, str]) -> str:
         raise UserError(
             f"{findings_file} not found: `make monitor` did not finish; issue unchanged"
         )
-    alert = bool(json.loads(findings_file.read_text())["alert"])
+    findings = json.loads(findings_file.read_text())
+    alert = bool(findings["alert"])
+    # Too few predictions to judge: never "back within thresholds".
+    judged = findings.get("state") != "not judged"
     text = body((out / "summary.md").read_text(encoding="utf-8"), env)
     github = GitHub.from_env(env)
     issue = open_issue(github)
@@ -56,6 +59,9 @@ def keep(out: Path, env: Mapping[str, str]) -> str:
         return _done(answer, "edited", issue["number"])
     if alert:
         return _done(github.call("POST", "/issues", {"title": TITLE, "body": text}), "created")
+    if issue and not judged:
+        answer = github.call("PATCH", f"/issues/{issue['number']}", {"body": text})
+        return _done(answer, "edited (not judged)", issue["number"])
     if issue:
         note = "✅ Back within thresholds: closing.\n\n" + text.replace(MARKER, "")
         answer = github.call("POST", f"/issues/{issue['number']}/comments", {"body": note})

@@ -281,7 +281,8 @@ class Monitor(_Section):
     missing: float = Field(0.10, ge=0, le=1, description="rise in a feature's missing share")
     refused: float = Field(0.05, ge=0, le=1, description="share of requests refused with a 400")
     accuracy_drop: float = Field(0.05, ge=0, le=1, description="live accuracy below test's by")
-    min_records: int = Field(200, ge=1, description="fewer: no drift alert, the report says so")
+    min_records: int = Field(200, ge=1, description="fewer: not judged, the report says so")
+    unreadable: float = Field(0.01, ge=0, le=1, description="share of records that are unreadable")
     records: str = Field("monitoring", min_length=1, description="where the service records")
 
 

@@ -14,7 +14,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from classifier.contracts.drift import Reference, counts, psi
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import Monitor
-from classifier.monitor.records import Records
+from classifier.monitor.records import Records, Unreadable
 from classifier.monitor.reference import ModelReference
 from classifier.serving import records as fields
 
@@ -59,6 +59,9 @@ class Findings:
     refused: pd.Series  # requests refused, per reason
     refused_share: float
     quality: Quality
+    read: int = 0  # records read (lines), every stream
+    unreadable: Unreadable = field(default_factory=Unreadable)
+    judged: bool = True  # enough predictions (monitor.min_records) to say "within thresholds"
     alerts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -142,6 +145,9 @@ def analyse(records: Records, ref: ModelReference, limits: Monitor) -> Findings:
         refused=refused,
         refused_share=int(refused.sum()) / max(requests + int(refused.sum()), 1),
         quality=quality(records, ref),
+        read=records.read,
+        unreadable=records.unreadable,
+        judged=len(predictions) >= limits.min_records,
     )
     found.alerts, found.notes = alerts(found, ref, limits)
     return found
@@ -151,10 +157,27 @@ def alerts(found: Findings, ref: ModelReference, limits: Monitor) -> tuple[list[
     """The thresholds crossed (each naming the measure and the threshold), and notes."""
     raised: list[str] = []
     notes: list[str] = []
-    if found.rows < limits.min_records:
+    skipped = found.unreadable
+    if skipped.count:
+        share = skipped.count / max(skipped.count + found.read, 1)
+        note = f"{skipped.count:,} records unreadable, skipped (first: {skipped.first})"
+        if share > limits.unreadable:
+            raised.append(
+                f"{skipped.count:,} of {skipped.count + found.read:,} records are unreadable "
+                f"({share:.1%}), more than {limits.unreadable:.0%} (monitor.unreadable); "
+                f"first: {skipped.first}"
+            )
+        else:
+            notes.append(note)
+    if found.rows == 0:
+        raised.append(
+            "no prediction recorded: is the service deployed, and recording where "
+            "`make monitor` reads?"
+        )
+    elif found.rows < limits.min_records:
         notes.append(
             f"{found.rows} predictions recorded, fewer than monitor.min_records "
-            f"({limits.min_records}): drift is not judged yet"
+            f"({limits.min_records}): not judged yet"
         )
     else:
         raised += [

@@ -5,11 +5,22 @@ included), one JSON-lines file, or the same behind an fsspec URL (s3://, gs://, 
 Files are read with pyarrow's JSON reader against a schema built from the model's
 reference, so a million records take seconds and columns keep their types; each
 request's lists (classifier.serving.records) become one row per prediction.
+
+Production files are expected to be damaged now and then: a worker killed mid-write
+leaves a cut-off last line, a disk fills up, someone edits a file. A file the fast
+reader refuses is read again line by line: each record that is not JSON, not of this
+model's types, has a bad timestamp, mismatched lists or an oversized line is skipped
+and counted, the first one named by file and line (`Unreadable`). Empty and rotated
+files are read as they are. Only a source that cannot be read at all stops the run.
 """
 
+import io
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import fsspec
 import numpy as np
@@ -27,13 +38,27 @@ BLOCK = 16 << 20  # bytes per block the JSON reader parses at once
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """Records skipped because they could not be read: how many, and the first of them."""
+
+    count: int = 0
+    first: str | None = None  # "file:line: reason"
+
+    def __add__(self, other: "Unreadable") -> "Unreadable":
+        return Unreadable(self.count + other.count, self.first or other.first)
+
+
+@dataclass(frozen=True)
 class Records:
-    """Every record found, per kind; `sources` says how many files were read."""
+    """Every record found, per kind; `sources` says how many files were read, `read` how
+    many records (lines) were read, and `unreadable` what was skipped."""
 
     predictions: pd.DataFrame
     feedback: pd.DataFrame
     refusals: pd.DataFrame
     sources: int
+    read: int = 0
+    unreadable: Unreadable = field(default_factory=Unreadable)
 
 
 def schemas(ref: ModelReference, label: pa.DataType) -> dict[str, pa.Schema]:
@@ -112,30 +137,114 @@ def files(source: str) -> tuple[fsspec.AbstractFileSystem, dict[str, list[str]]]
 
 def kind_of(fs: fsspec.AbstractFileSystem, path: str) -> str:
     """A lone file's monitor, from the fields of its first record."""
-    with fs.open(path, "rt", encoding="utf-8") as stream:
-        first = stream.readline()
+    with fs.open(path, "rb") as stream:
+        first = stream.readline(BLOCK).decode("utf-8", "replace")
     if f'"{fields.REASON}"' in first:
         return fields.REFUSALS
     return fields.PREDICTIONS if f'"{fields.MODEL}"' in first else fields.FEEDBACK
 
 
-def read_table(fs: fsspec.AbstractFileSystem, paths: list[str], schema: pa.Schema) -> pd.DataFrame:
-    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    tables = []
+def read_table(
+    fs: fsspec.AbstractFileSystem, paths: list[str], schema: pa.Schema
+) -> tuple[pd.DataFrame, int, Unreadable]:
+    """The files' records as one row per prediction; how many records; what was skipped."""
+    tables, skipped = [], Unreadable()
     for path in paths:
-        with fs.open(path, "rb") as stream:
-            try:
-                tables.append(
-                    pj.read_json(
-                        stream, read_options=pj.ReadOptions(block_size=BLOCK), parse_options=options
-                    )
-                )
-            except pa.ArrowInvalid as err:
-                raise UserError(f"{path}: not records of this model ({_first_line(err)})") from None
+        table, unread = read_file(fs, path, schema)
+        tables.append(table)
+        skipped += unread
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     frame = rows(table, paths).to_pandas()
     frame[fields.TIMESTAMP] = pd.to_datetime(frame[fields.TIMESTAMP], format="ISO8601")
-    return frame
+    return frame, table.num_rows, skipped
+
+
+def read_file(
+    fs: fsspec.AbstractFileSystem, path: str, schema: pa.Schema
+) -> tuple[pa.Table, Unreadable]:
+    """One file: in one pass when it is sound, else line by line, skipping what is not."""
+    with fs.open(path, "rb") as stream:
+        try:
+            table = pj.read_json(stream, read_options=_READ, parse_options=_parse(schema))
+        except pa.ArrowInvalid:
+            table = None
+    if table is not None and _sound(table):
+        return table, Unreadable()
+    return _read_lines(fs, path, schema)
+
+
+_READ = pj.ReadOptions(block_size=BLOCK)
+
+
+def _parse(schema: pa.Schema) -> pj.ParseOptions:
+    return pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+
+
+def _sound(table: pa.Table) -> bool:
+    """A time on every record and lists of one length per record: what the fast read
+    does not check."""
+    times = table[fields.TIMESTAMP].to_pandas()
+    if pd.to_datetime(times, format="ISO8601", errors="coerce").isna().any():
+        return False  # every record the service writes has its time
+    lists = [f.name for f in table.schema if pa.types.is_list(f.type)]
+    lengths = [_lengths(table[name]) for name in lists]
+    return all(np.array_equal(lengths[0], other) for other in lengths[1:])
+
+
+def _read_lines(
+    fs: fsspec.AbstractFileSystem, path: str, schema: pa.Schema
+) -> tuple[pa.Table, Unreadable]:
+    good: list[bytes] = []
+    skipped = Unreadable()
+    with fs.open(path, "rb") as stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            reason = problem(line, schema)
+            if reason:
+                skipped += Unreadable(1, f"{path}:{number}: {reason}")
+            else:
+                good.append(line if line.endswith(b"\n") else line + b"\n")
+    if not good:
+        return schema.empty_table(), skipped
+    data = io.BytesIO(b"".join(good))
+    return pj.read_json(data, read_options=_READ, parse_options=_parse(schema)), skipped
+
+
+def problem(line: bytes, schema: pa.Schema) -> str | None:
+    """Why one JSON line is not a record of `schema`, or None when it is one."""
+    if len(line) >= BLOCK:
+        return f"a line of {len(line):,} bytes, longer than {BLOCK:,}"
+    try:
+        record = json.loads(line)
+    except ValueError:
+        cut = not line.endswith(b"\n")
+        return "cut off mid-write (the last line)" if cut else "not JSON"
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    for column in schema:
+        value = record.get(column.name)
+        if value is not None and not _fits(value, column.type):
+            return f"`{column.name}` is not {column.type}"
+    try:
+        datetime.fromisoformat(str(record.get(fields.TIMESTAMP)))
+    except ValueError:
+        return f"`{fields.TIMESTAMP}` is not a time: {str(record.get(fields.TIMESTAMP))[:40]!r}"
+    lengths = {len(record[c.name]) for c in schema if isinstance(record.get(c.name), list)}
+    return "its lists have different lengths" if len(lengths) > 1 else None
+
+
+def _fits(value: Any, kind: pa.DataType) -> bool:
+    if pa.types.is_list(kind):
+        inner = kind.value_type
+        return isinstance(value, list) and all(v is None or _fits(v, inner) for v in value)
+    if pa.types.is_string(kind):
+        return isinstance(value, str)
+    if pa.types.is_boolean(kind):
+        return isinstance(value, bool)
+    if pa.types.is_integer(kind):
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def rows(table: pa.Table, paths: list[str]) -> pa.Table:
@@ -174,8 +283,10 @@ def read(source: str, ref: ModelReference) -> Records:
     typed = schemas(ref, label_type(ref))
     tables = {name: read_table(fs, grouped[name], typed[name]) for name in MONITORS}
     return Records(
-        tables[fields.PREDICTIONS],
-        tables[fields.FEEDBACK],
-        tables[fields.REFUSALS],
+        tables[fields.PREDICTIONS][0],
+        tables[fields.FEEDBACK][0],
+        tables[fields.REFUSALS][0],
         sum(len(paths) for paths in grouped.values()),
+        read=sum(count for _, count, _ in tables.values()),
+        unreadable=sum((skipped for _, _, skipped in tables.values()), Unreadable()),
     )

@@ -29,10 +29,17 @@ IMAGES = {"volume": "volume.png", "drift": "drift.png", "mix": "mix.png"}
 TITLE = "Model monitoring"
 
 
+def state(found: Findings) -> str:
+    """alert, not judged (too few predictions to say anything), or ok."""
+    return "alert" if found.alerts else "ok" if found.judged else "not judged"
+
+
 def verdict(found: Findings) -> str:
     if found.alerts:
         more = f" (and {len(found.alerts) - 1} more)" if len(found.alerts) > 1 else ""
         return f"## 🔔 {TITLE}: {found.alerts[0]}{more}"
+    if not found.judged:
+        return f"## ⚪ {TITLE}: not judged, only {found.rows:,} predictions (monitor.min_records)"
     return f"## ✅ {TITLE}: within thresholds"
 
 
@@ -166,8 +173,10 @@ def figures(found: Findings, ref: ModelReference, limits: Monitor) -> dict[str, 
 
 def findings_json(found: Findings) -> dict:
     return {
+        "state": state(found),
         "alert": bool(found.alerts),
         "alerts": found.alerts,
+        "unreadable": found.unreadable.count,
         "rows": found.rows,
         "drift": {d.feature: d.psi for d in found.drift},
         "accuracy": found.quality.accuracy,
