@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["classifier.report.inert", "classifier.ci.steps"]
+MODULES = ["classifier.report.inert", "classifier.ci.steps", "classifier.contracts.drift"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -100,6 +100,30 @@ def psi(expected: np.ndarray | list[float], actual: np.ndarray | list[float]) ->
     return float(np.sum((a - e) * np.log(a / e)))
 
 
+def chi_square_p(expected: np.ndarray | list[float], found: np.ndarray | list[int]) -> float:
+    """The p-value of `found` counts under the `expected` shares (chi-square goodness of fit).
+
+    PSI says how far a distribution moved; this says whether the sample is large enough
+    for the move to be more than sampling noise (300 records against 10 bins is small).
+    A bin training never saw gets the same floor as in `psi`, so values there count as
+    strong evidence. No records: 1.0 (no evidence of anything).
+
+    >>> round(chi_square_p([0.5, 0.5], [50, 50]), 3), chi_square_p([0.5, 0.5], [100, 0]) < 1e-9
+    (1.0, True)
+    """
+    from scipy.stats import chi2
+
+    observed = np.asarray(found, dtype=float)
+    total = observed.sum()
+    if total == 0:
+        return 1.0
+    share = np.clip(np.asarray(expected, dtype=float), FLOOR, None)
+    wanted = share / share.sum() * total
+    used = (np.asarray(expected, dtype=float) > 0) | (observed > 0)
+    statistic = float(np.sum((observed - wanted)[used] ** 2 / wanted[used]))
+    return float(chi2.sf(statistic, max(int(used.sum()) - 1, 1)))
+
+
 def drift(ref: Reference, column: pd.Series) -> float:
     """PSI of `column` against `ref`."""
     return psi(ref.shares, shares(ref, column))

@@ -277,6 +277,9 @@ class Monitor(_Section):
     """When `make monitor` raises an alert: served traffic against the model's reference."""
 
     drift: float = Field(0.25, gt=0, description="PSI of a feature against training")
+    significance: float = Field(
+        0.01, gt=0, lt=1, description="chance of a drift alert on honest traffic, all features"
+    )
     prediction_mix: float = Field(0.25, gt=0, description="PSI of predicted classes against test")
     missing: float = Field(0.10, ge=0, le=1, description="rise in a feature's missing share")
     refused: float = Field(0.05, ge=0, le=1, description="share of requests refused with a 400")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
-from classifier.contracts.drift import Reference, counts, psi
+from classifier.contracts.drift import Reference, chi_square_p, counts, psi
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import Monitor
 from classifier.monitor.records import Records, Unreadable
@@ -25,6 +25,7 @@ class FeatureDrift:
 
     feature: str
     psi: float
+    p_value: float  # chi-square against the training shares: is the move more than noise?
     missing_then: float
     missing_now: float
     unknown: float  # share of values outside every category (or bin) seen in training
@@ -82,6 +83,7 @@ def feature_drift(name: str, ref: Reference, column: pd.Series) -> FeatureDrift:
     return FeatureDrift(
         feature=name,
         psi=psi(ref.shares, found / total),
+        p_value=chi_square_p(ref.shares, found),
         missing_then=ref.shares[-2],
         missing_now=found[-2] / total,
         unknown=found[-1] / total,
@@ -153,6 +155,19 @@ def analyse(records: Records, ref: ModelReference, limits: Monitor) -> Findings:
     return found
 
 
+def drift_alerts(drift: list[FeatureDrift], limits: Monitor) -> list[str]:
+    """A feature drifted when the move is large (PSI ≥ monitor.drift) and more than
+    sampling noise: its chi-square p-value is below monitor.significance, shared among
+    the features (Bonferroni), so a few hundred honest records raise nothing."""
+    level = limits.significance / max(len(drift), 1)
+    return [
+        f"`{d.feature}` drifted: PSI {d.psi:.3f} ≥ {limits.drift} (monitor.drift), "
+        f"p = {d.p_value:.2g} < {level:.2g} (monitor.significance over {len(drift)} features)"
+        for d in drift
+        if d.psi >= limits.drift and d.p_value < level
+    ]
+
+
 def alerts(found: Findings, ref: ModelReference, limits: Monitor) -> tuple[list[str], list[str]]:
     """The thresholds crossed (each naming the measure and the threshold), and notes."""
     raised: list[str] = []
@@ -180,11 +195,7 @@ def alerts(found: Findings, ref: ModelReference, limits: Monitor) -> tuple[list[
             f"({limits.min_records}): not judged yet"
         )
     else:
-        raised += [
-            f"`{d.feature}` drifted: PSI {d.psi:.3f} ≥ {limits.drift} (monitor.drift)"
-            for d in found.drift
-            if d.psi >= limits.drift
-        ]
+        raised += drift_alerts(found.drift, limits)
         raised += [
             f"`{d.feature}` is missing in {d.missing_now:.1%} of rows, {d.missing_then:.1%} in "
             f"training: up more than {limits.missing:.0%} (monitor.missing)"

@@ -67,18 +67,22 @@ def drift(found: Findings, limits: Monitor) -> str:
         [
             f"`{d.feature}`",
             f"{mark(d.psi)} {d.psi:.3f}",
+            f"{d.p_value:.2g}",
             f"{d.missing_then:.1%}",
             f"{d.missing_now:.1%}",
             f"{d.unknown:.1%}",
         ]
         for d in found.drift
     ]
-    head = ["feature", "PSI", "missing in training", "missing now", "unseen values"]
+    head = ["feature", "PSI", "p", "missing in training", "missing now", "unseen values"]
     return (
-        f"### Drift against training\n\nPopulation stability index per feature; an alert at "
-        f"{limits.drift} (`monitor.drift`), or when the missing share rises by more than "
-        f"{limits.missing:.0%} (`monitor.missing`).\n\n"
-        + table(head, rows, right=(1, 2, 3, 4))
+        f"### Drift against training\n\nPopulation stability index per feature, and the "
+        "chi-square p-value of these records against the training shares. A feature drifted "
+        f"when its PSI reaches {limits.drift} (`monitor.drift`) and p is below "
+        f"{limits.significance:g} shared among the features (`monitor.significance`): a large "
+        "move, and more than the noise of this many records. Also an alert: the missing "
+        f"share rising by more than {limits.missing:.0%} (`monitor.missing`).\n\n"
+        + table(head, rows, right=(1, 2, 3, 4, 5))
         + "\n\n"
         + image(IMAGES["drift"], "Drift per feature")
     )
@@ -179,6 +183,7 @@ def findings_json(found: Findings) -> dict:
         "unreadable": found.unreadable.count,
         "rows": found.rows,
         "drift": {d.feature: d.psi for d in found.drift},
+        "drift_p": {d.feature: d.p_value for d in found.drift},
         "accuracy": found.quality.accuracy,
         "estimated_accuracy": found.quality.estimated_accuracy,
     }
