@@ -110,4 +110,4 @@ def test_the_stored_model_scores_and_its_records_are_monitored(clone, tmp_path):
     findings = json.loads((clone / "batch-monitor/findings.json").read_text())
     assert findings["rows"] == len(rows)
     report = (clone / "batch-monitor/report.md").read_text()
-    assert f"against the reference of `{model_tag}`" in report
+    assert f"predictions of `{model_tag}` in" in report

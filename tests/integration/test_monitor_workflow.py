@@ -152,7 +152,8 @@ def test_records_in_s3_compatible_storage_are_read_with_the_configured_keys(
         job = monitor_job(repo, tmp_path, api, reference, url, **s3_context(endpoint, keys))
     assert not job.failed, [(s.name, s.output[-800:]) for s in job.steps if s.status]
     rows = len(training_rows(repo, shift=False))
-    assert f"{rows:,} predictions in {rows:,} requests" in (repo / "monitor/report.md").read_text()
+    report = (repo / "monitor/report.md").read_text()
+    assert f"{rows:,} predictions of `classifier:test` in {rows:,} requests" in report
 
 
 def test_refused_storage_keys_fail_the_step_in_one_line_naming_the_url(

@@ -122,7 +122,8 @@ def test_traffic_like_the_test_split_raises_no_alert_and_feedback_measures_accur
     assert status == 0, report
     assert report.startswith("## ✅ Model monitoring: within thresholds")
     assert findings["rows"] == ROWS
-    assert f"{ROWS:,} predictions in {REQUESTS:,} requests" in report
+    assert f"` in {REQUESTS:,} requests" in report
+    assert report.count(f"{ROWS:,} predictions of `classifier:") == 1
 
     # Live accuracy on the labelled third, computed here from what the service answered.
     served = pd.concat(

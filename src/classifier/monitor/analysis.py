@@ -5,7 +5,7 @@ stored with the model (classifier.monitor.reference); thresholds come from param
 (`monitor:`). Drift is contracts.drift's PSI, the same measure as the PR's data diff.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,6 @@ class Findings:
 
     rows: int
     requests: int
-    models: list[str]
     start: pd.Timestamp | None
     end: pd.Timestamp | None
     volume: pd.Series
@@ -62,6 +61,7 @@ class Findings:
     quality: Quality
     read: int = 0  # records read (lines), every stream
     unreadable: Unreadable = field(default_factory=Unreadable)
+    versions: list["Version"] = field(default_factory=list)  # other models' traffic
     judged: bool = True  # enough predictions (monitor.min_records) to say "within thresholds"
     alerts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -90,7 +90,7 @@ def feature_drift(name: str, ref: Reference, column: pd.Series) -> FeatureDrift:
     )
 
 
-def quality(records: Records, ref: ModelReference) -> Quality:
+def quality(records: Records, ref: ModelReference, served: pd.DataFrame | None = None) -> Quality:
     """Accuracy and F1 where feedback labels exist; the expected accuracy from probabilities."""
     predictions = records.predictions
     proba = predictions[[fields.PROBABILITY + c for c in ref.classes]].to_numpy(dtype=float)
@@ -101,9 +101,10 @@ def quality(records: Records, ref: ModelReference) -> Quality:
         truth[[*keys, fields.LABEL]], on=keys, suffixes=("", "_true")
     )
     # A label for a prediction the service never recorded (a made-up or another
-    # service's request id) measures nothing: dropped, and counted in the report.
-    served = predictions[keys].drop_duplicates()
-    unmatched = len(truth) - len(truth[keys].merge(served, on=keys))
+    # service's request id) measures nothing: dropped, and counted in the report. A
+    # label of another version's prediction is not this version's, nor unmatched.
+    known = (predictions if served is None else served)[keys].drop_duplicates()
+    unmatched = len(truth) - len(truth[keys].merge(known, on=keys))
     accuracy = f1 = None
     if len(joined):
         predicted = joined[fields.LABEL].map(label_text)
@@ -123,9 +124,38 @@ def quality(records: Records, ref: ModelReference) -> Quality:
     )
 
 
+@dataclass(frozen=True)
+class Version:
+    """Another model version's traffic in the same records: counted, never judged here."""
+
+    model: str
+    rows: int
+    requests: int
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+
+
+def other_versions(predictions: pd.DataFrame, headline: str) -> list[Version]:
+    """Each other model's predictions, most first."""
+    others = predictions[predictions[fields.MODEL] != headline]
+    found = [
+        Version(
+            str(model),
+            len(rows),
+            int(rows[fields.REQUEST].nunique()),
+            rows[fields.TIMESTAMP].min(),
+            rows[fields.TIMESTAMP].max(),
+        )
+        for model, rows in others.groupby(fields.MODEL, dropna=False)
+    ]
+    return sorted(found, key=lambda v: (-v.rows, v.model))
+
+
 def analyse(records: Records, ref: ModelReference, limits: Monitor) -> Findings:
-    """Compare served traffic with the reference and name every threshold crossed."""
-    predictions = records.predictions
+    """Compare the reference's model version's traffic with the reference and name every
+    threshold crossed; other versions' traffic is counted apart (`Findings.versions`)."""
+    everything = records.predictions
+    predictions = everything[everything[fields.MODEL] == ref.model]
     live = predictions[fields.LABEL].map(label_text).value_counts(normalize=True)
     mix = {c: (ref.predicted.get(c, 0.0), float(live.get(c, 0.0))) for c in ref.classes}
     refused = records.refusals[fields.REASON].value_counts()
@@ -134,7 +164,7 @@ def analyse(records: Records, ref: ModelReference, limits: Monitor) -> Findings:
     found = Findings(
         rows=len(predictions),
         requests=requests,
-        models=sorted(predictions[fields.MODEL].dropna().unique().tolist()),
+        versions=other_versions(everything, ref.model),
         start=times.min() if len(times) else None,
         end=times.max() if len(times) else None,
         volume=volume(predictions),
@@ -146,7 +176,7 @@ def analyse(records: Records, ref: ModelReference, limits: Monitor) -> Findings:
         mix_psi=psi([t for t, _ in mix.values()], [s for _, s in mix.values()]),
         refused=refused,
         refused_share=int(refused.sum()) / max(requests + int(refused.sum()), 1),
-        quality=quality(records, ref),
+        quality=quality(replace(records, predictions=predictions), ref, served=everything),
         read=records.read,
         unreadable=records.unreadable,
         judged=len(predictions) >= limits.min_records,
@@ -184,7 +214,13 @@ def alerts(found: Findings, ref: ModelReference, limits: Monitor) -> tuple[list[
             )
         else:
             notes.append(note)
-    if found.rows == 0:
+    if found.rows == 0 and found.versions:
+        others = ", ".join(f"`{v.model}`" for v in found.versions[:3])
+        raised.append(
+            f"no prediction of `{ref.model}` recorded, only of other versions ({others}): "
+            "is this the reference of the model being served?"
+        )
+    elif found.rows == 0:
         raised.append(
             "no prediction recorded: is the service deployed, and recording where "
             "`make monitor` reads?"
@@ -217,10 +253,5 @@ def alerts(found: Findings, ref: ModelReference, limits: Monitor) -> tuple[list[
         raised.append(
             f"live accuracy {quality_now:.4f} is {test - quality_now:.4f} below the test set's "
             f"{test:.4f}, more than {limits.accuracy_drop} (monitor.accuracy_drop)"
-        )
-    foreign = [m for m in found.models if m != ref.model]
-    if foreign:
-        notes.append(
-            f"records of other models than the reference's {ref.model}: {', '.join(foreign)}"
         )
     return raised, notes

@@ -47,8 +47,8 @@ def overview(found: Findings, ref: ModelReference) -> str:
     period = f"{found.start:%Y-%m-%d %H:%M} to {found.end:%Y-%m-%d %H:%M}" if found.start else "—"
     lines = [
         verdict(found),
-        f"{found.rows:,} predictions in {found.requests:,} requests, {period}, "
-        f"against the reference of `{ref.model}` ({ref.test_rows} test rows).",
+        f"{found.rows:,} predictions of `{ref.model}` in {found.requests:,} requests, "
+        f"{period}, against its reference ({ref.test_rows} test rows).",
     ]
     if found.alerts:
         lines.append("### Alerts\n\n" + "\n".join(f"- 🔔 {a}" for a in found.alerts))
@@ -142,6 +142,28 @@ def quality(found: Findings) -> str:
     )
 
 
+def versions(found: Findings) -> str:
+    """Other model versions' traffic in the same records: counted, not judged."""
+    if not found.versions:
+        return ""
+    rows = [
+        [
+            f"`{v.model}`",
+            f"{v.rows:,}",
+            f"{v.requests:,}",
+            f"{v.start:%Y-%m-%d %H:%M}" if v.start is not None else MISSING,
+            f"{v.end:%Y-%m-%d %H:%M}" if v.end is not None else MISSING,
+        ]
+        for v in found.versions
+    ]
+    return (
+        "### Other versions\n\nTraffic of other model versions in the same records. It is "
+        "in none of the figures above: each version is judged against its own reference "
+        "(`make monitor REFERENCE=` that version's `reference.json`).\n\n"
+        + table(["version", "predictions", "requests", "first", "last"], rows, right=(1, 2))
+    )
+
+
 def render(found: Findings, ref: ModelReference, limits: Monitor) -> str:
     parts = [
         overview(found, ref),
@@ -149,7 +171,9 @@ def render(found: Findings, ref: ModelReference, limits: Monitor) -> str:
         mix(found, limits),
         refusals(found, limits),
         quality(found),
+        versions(found),
     ]
+    parts = [part for part in parts if part]
     if found.notes:
         parts.append("### Notes\n\n" + "\n".join(f"- {n}" for n in found.notes))
     return "\n\n".join(parts) + "\n"
@@ -184,6 +208,7 @@ def findings_json(found: Findings) -> dict:
         "rows": found.rows,
         "drift": {d.feature: d.psi for d in found.drift},
         "drift_p": {d.feature: d.p_value for d in found.drift},
+        "other_versions": {v.model: v.rows for v in found.versions},
         "accuracy": found.quality.accuracy,
         "estimated_accuracy": found.quality.estimated_accuracy,
     }
