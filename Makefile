@@ -26,6 +26,8 @@ BASE ?= main
 REPORT_DIR ?= report
 RECORDS ?=
 REFERENCE ?=
+SINCE ?=
+UNTIL ?=
 PYTEST_ARGS ?=
 HEAD_SHA ?=
 ARTIFACT ?= pr-report
@@ -85,8 +87,9 @@ predict: install ## score IN=<csv|parquet, path or URL> into OUT=<.parquet|.csv>
 	classifier predict "$(IN)" "$(OUT)" $(if $(MODEL),--model $(MODEL)) $(foreach id,$(ID),--id $(id)) \
 	  $(if $(RECORDS),--records $(RECORDS))
 
-monitor: install ## served traffic (RECORDS=folder, file or URL) against the model's reference -> monitor/
-	classifier monitor $(if $(RECORDS),--records $(RECORDS)) $(if $(REFERENCE),--reference $(REFERENCE))
+monitor: install ## served traffic (RECORDS=, SINCE=1d|2026-11-30|all, UNTIL=) against the model's reference -> monitor/
+	classifier monitor $(if $(RECORDS),--records $(RECORDS)) $(if $(REFERENCE),--reference $(REFERENCE)) \
+	  $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
 
 pull: install ## dvc pull from the default remote (skipped, with a notice, without credentials)
 	classifier pull

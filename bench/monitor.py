@@ -60,9 +60,15 @@ def template(repo: Path, folder: Path) -> tuple[list[dict], dict[str, dict]]:
     return lines(fields.PREDICTIONS), feedback
 
 
-def scaled(size: int, predictions: list[dict], feedback: dict[str, dict], out: Path) -> None:
+def scaled(
+    size: int,
+    predictions: list[dict],
+    feedback: dict[str, dict],
+    out: Path,
+    span: timedelta = timedelta(days=7),
+) -> None:
     """`size` requests copied from the template into BentoML's layout under `out`."""
-    start, step = datetime(2026, 11, 1), timedelta(days=7) / size
+    start, step = datetime(2026, 11, 1), span / size
     for monitor in (fields.PREDICTIONS, fields.FEEDBACK):
         (out / monitor / "data").mkdir(parents=True)
     streams: dict[str, object] = {}
@@ -82,11 +88,71 @@ def scaled(size: int, predictions: list[dict], feedback: dict[str, dict], out: P
                 streams[fields.FEEDBACK].write(json.dumps(copy) + "\n")  # type: ignore[attr-defined]
 
 
+DAYS = 30
+FIRST = datetime(2026, 11, 1)
+
+
+def month(
+    per_day: int,
+    predictions: list[dict],
+    feedback: dict[str, dict],
+    work: Path,
+    repo: Path,
+    ref: Path,
+) -> dict[str, tuple[float, int]]:
+    """30 days of `per_day` predictions in dated daily files, as BentoML's rotation leaves
+    them; `make monitor SINCE=1d` on the last day against that day's file alone."""
+    day_one = work / "day-one"
+    scaled(per_day, predictions, feedback, day_one, span=timedelta(days=1))
+    template = b"".join(
+        p.read_bytes() for p in sorted((day_one / fields.PREDICTIONS / "data").glob("*"))
+    )
+    store, alone = work / "month", work / "last-day"
+    for folder in (store, alone):
+        (folder / fields.PREDICTIONS / "data").mkdir(parents=True)
+    for n in range(DAYS):
+        day = FIRST + timedelta(days=n)
+        content = template.replace(
+            FIRST.strftime("%Y-%m-%d").encode(), day.strftime("%Y-%m-%d").encode()
+        )
+        last = n == DAYS - 1
+        name = "data.0.log" if last else f"data.0.log.{day:%Y-%m-%d}"
+        (store / fields.PREDICTIONS / "data" / name).write_bytes(content)
+        if last:
+            (alone / fields.PREDICTIONS / "data" / name).write_bytes(content)
+    until = (FIRST + timedelta(days=DAYS)).strftime("%Y-%m-%d")
+    out = {}
+    for name, folder in (("one day's file alone", alone), ("SINCE=1d over the month", store)):
+        command = ["classifier", "monitor", "--records", str(folder), "--since", "1d"]
+        command += ["--until", until, "--reference", str(ref), "--trend-days", "0"]
+        command += ["--out", str(work / "monitor-month")]
+        seconds, peak, status, output = timed(command, repo, tool_env())
+        if status not in (0, 1):
+            raise RuntimeError(f"classifier monitor failed:\n{output[-3000:]}")
+        found = json.loads((work / "monitor-month/findings.json").read_text())
+        assert found["rows"] == per_day, found["rows"]
+        out[name] = (seconds, peak)
+    command = ["classifier", "monitor", "--records", str(store), "--since", "1d", "--until", until]
+    command += ["--reference", str(ref), "--trend-days", str(DAYS), "--out", str(work / "trend")]
+    seconds, peak, status, output = timed(command, repo, tool_env())
+    if status not in (0, 1):
+        raise RuntimeError(f"classifier monitor failed:\n{output[-3000:]}")
+    out[f"the same, with the {DAYS}-day trend"] = (seconds, peak)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--month",
+        type=int,
+        default=1_000_000,
+        help="predictions a day for the 30-day case (0: skip)",
+    )
     args = parser.parse_args()
     figures = []
+    month_figures: dict[str, tuple[float, int]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-monitor-") as tmp:
         work = Path(tmp)
         repo = fixture_repo(work / "repo", fruit(rows=1200, seed=4))
@@ -97,14 +163,17 @@ def main() -> None:
             folder = work / f"records-{size}"
             scaled(size, predictions, feedback, folder)
             megabytes = sum(f.stat().st_size for f in folder.rglob("*.log*")) / 2**20
-            command = ["classifier", "monitor", "--records", str(folder)]
+            command = ["classifier", "monitor", "--records", str(folder), "--since", "all"]
             command += ["--reference", str(ref), "--out", str(work / f"monitor-{size}")]
+            command += ["--trend-days", "0"]
             seconds, peak, status, output = timed(command, repo, tool_env())
             if status not in (0, 1):  # 1: an alert, still a finished report
                 raise RuntimeError(f"classifier monitor failed:\n{output[-3000:]}")
             found = json.loads((work / f"monitor-{size}/findings.json").read_text())
             assert found["rows"] == size, found["rows"]
             figures.append((size, megabytes, seconds, peak))
+        if args.month:
+            month_figures = month(args.month, predictions, feedback, work, repo, ref)
 
     print(f"make monitor at scale ({psutil.cpu_count()} cores; one request per line)")
     print(f"  {'predictions':>11}  {'records':>9}  {'seconds':>8}  {'rows/s':>9}  {'peak':>8}")
@@ -114,6 +183,18 @@ def main() -> None:
             f"{peak / 2**30:5.2f} GB"
         )
     print("goal: 1,000,000 predictions in under 60 s and under 2 GB")
+    if args.month:
+        print(f"a one-day window over {DAYS} days of {args.month:,} predictions a day")
+        for name, (seconds, peak) in month_figures.items():
+            print(f"  {name:<42} {seconds:6.1f} s  {peak / 2**30:5.2f} GB")
+        alone, window = (
+            month_figures["one day's file alone"],
+            month_figures["SINCE=1d over the month"],
+        )
+        print(
+            f"  the window over the month against the day alone: {window[0] / alone[0]:.2f}x time, "
+            f"{window[1] / alone[1]:.2f}x memory (1.00x: only that day is read)"
+        )
 
 
 if __name__ == "__main__":

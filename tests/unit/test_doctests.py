@@ -5,7 +5,12 @@ import importlib
 
 import pytest
 
-MODULES = ["classifier.report.inert", "classifier.ci.steps", "classifier.contracts.drift"]
+MODULES = [
+    "classifier.report.inert",
+    "classifier.ci.steps",
+    "classifier.contracts.drift",
+    "classifier.monitor.window",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

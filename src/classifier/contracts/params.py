@@ -287,6 +287,10 @@ class Monitor(_Section):
     min_records: int = Field(200, ge=1, description="fewer: not judged, the report says so")
     unreadable: float = Field(0.01, ge=0, le=1, description="share of records that are unreadable")
     records: str = Field("monitoring", min_length=1, description="where the service records")
+    window: str = Field(
+        "1d", pattern=r"^(all|\d+[mhdw])$", description="the span judged, back from now"
+    )
+    trend_days: int = Field(28, ge=0, le=366, description="days of the daily trend (0: none)")
 
 
 class Compute(_Section):

@@ -6,6 +6,7 @@ stored with the model (classifier.monitor.reference); thresholds come from param
 """
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from classifier.contracts.labels import label_text
 from classifier.contracts.params import Monitor
 from classifier.monitor.records import Records, Unreadable
 from classifier.monitor.reference import ModelReference
+from classifier.monitor.window import ALL, Window
 from classifier.serving import records as fields
 
 
@@ -62,6 +64,8 @@ class Findings:
     read: int = 0  # records read (lines), every stream
     unreadable: Unreadable = field(default_factory=Unreadable)
     versions: list["Version"] = field(default_factory=list)  # other models' traffic
+    window: Window = ALL
+    trend: list[Any] = field(default_factory=list)  # monitor.trend.Day, oldest first
     judged: bool = True  # enough predictions (monitor.min_records) to say "within thresholds"
     alerts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -78,7 +82,11 @@ def volume(predictions: pd.DataFrame) -> pd.Series:
 
 
 def feature_drift(name: str, ref: Reference, column: pd.Series) -> FeatureDrift:
-    found = counts(ref, column)
+    return drift_of_counts(name, ref, counts(ref, column))
+
+
+def drift_of_counts(name: str, ref: Reference, found: np.ndarray) -> FeatureDrift:
+    """A feature's drift from its counts per reference bin."""
     total = max(int(found.sum()), 1)
     return FeatureDrift(
         feature=name,
@@ -185,16 +193,21 @@ def analyse(records: Records, ref: ModelReference, limits: Monitor) -> Findings:
     return found
 
 
+def drifted(drift: list[FeatureDrift], limits: Monitor) -> list[FeatureDrift]:
+    """The features that drifted: a large move (PSI ≥ monitor.drift) that is more than
+    sampling noise (chi-square p below monitor.significance, shared among the features,
+    Bonferroni), so a few hundred honest records raise nothing."""
+    level = limits.significance / max(len(drift), 1)
+    return [d for d in drift if d.psi >= limits.drift and d.p_value < level]
+
+
 def drift_alerts(drift: list[FeatureDrift], limits: Monitor) -> list[str]:
-    """A feature drifted when the move is large (PSI ≥ monitor.drift) and more than
-    sampling noise: its chi-square p-value is below monitor.significance, shared among
-    the features (Bonferroni), so a few hundred honest records raise nothing."""
+    """One alert per drifted feature, naming both thresholds."""
     level = limits.significance / max(len(drift), 1)
     return [
         f"`{d.feature}` drifted: PSI {d.psi:.3f} ≥ {limits.drift} (monitor.drift), "
         f"p = {d.p_value:.2g} < {level:.2g} (monitor.significance over {len(drift)} features)"
-        for d in drift
-        if d.psi >= limits.drift and d.p_value < level
+        for d in drifted(drift, limits)
     ]
 
 

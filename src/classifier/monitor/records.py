@@ -31,6 +31,7 @@ import pyarrow.json as pj
 
 from classifier.contracts.errors import UserError
 from classifier.monitor.reference import ModelReference
+from classifier.monitor.window import ALL, Window
 from classifier.serving import records as fields
 
 MONITORS = (fields.PREDICTIONS, fields.FEEDBACK, fields.REFUSALS)
@@ -145,13 +146,16 @@ def kind_of(fs: fsspec.AbstractFileSystem, path: str) -> str:
 
 
 def read_table(
-    fs: fsspec.AbstractFileSystem, paths: list[str], schema: pa.Schema
+    fs: fsspec.AbstractFileSystem, paths: list[str], schema: pa.Schema, window: Window
 ) -> tuple[pd.DataFrame, int, Unreadable]:
-    """The files' records as one row per prediction; how many records; what was skipped."""
+    """The window's records in the files, one row per prediction; how many records; what
+    was skipped. A file is filtered as soon as it is read: memory holds the window."""
     tables, skipped = [], Unreadable()
     for path in paths:
+        if not window.may_hold(path):
+            continue
         table, unread = read_file(fs, path, schema)
-        tables.append(table)
+        tables.append(within(table, window))
         skipped += unread
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     frame = rows(table, paths).to_pandas()
@@ -174,6 +178,14 @@ def read_file(
 
 
 _READ = pj.ReadOptions(block_size=BLOCK)
+
+
+def within(table: pa.Table, window: Window) -> pa.Table:
+    """The records of `table` in `window`."""
+    if window == ALL or table.num_rows == 0:
+        return table
+    times = pd.to_datetime(table[fields.TIMESTAMP].to_pandas(), format="ISO8601")
+    return table.filter(pa.array(window.holds(times).to_numpy()))
 
 
 def _parse(schema: pa.Schema) -> pj.ParseOptions:
@@ -277,11 +289,11 @@ def _first_line(err: Exception) -> str:
     return re.sub(r"\s+", " ", str(err).splitlines()[0])
 
 
-def read(source: str, ref: ModelReference) -> Records:
-    """Every prediction, feedback label and refusal recorded under `source`."""
+def read(source: str, ref: ModelReference, window: Window = ALL) -> Records:
+    """Every prediction, feedback label and refusal recorded under `source` in `window`."""
     fs, grouped = files(source)
     typed = schemas(ref, label_type(ref))
-    tables = {name: read_table(fs, grouped[name], typed[name]) for name in MONITORS}
+    tables = {name: read_table(fs, grouped[name], typed[name], window) for name in MONITORS}
     return Records(
         tables[fields.PREDICTIONS][0],
         tables[fields.FEEDBACK][0],

@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from classifier.contracts.drift import mark
@@ -19,13 +20,15 @@ from classifier.contracts.params import Monitor, load_params
 from classifier.monitor import records
 from classifier.monitor.analysis import Findings, analyse
 from classifier.monitor.reference import ModelReference, load
+from classifier.monitor.trend import daily
+from classifier.monitor.window import ALL, Window, parse
 from classifier.report import plots
-from classifier.report.markdown import IMAGE, MISSING, image, number, table
+from classifier.report.markdown import IMAGE, MISSING, details, image, number, table
 from classifier.serving.artifacts import REFERENCE
 
 log = logging.getLogger(__name__)
 
-IMAGES = {"volume": "volume.png", "drift": "drift.png", "mix": "mix.png"}
+IMAGES = {"volume": "volume.png", "drift": "drift.png", "mix": "mix.png", "trend": "trend.png"}
 TITLE = "Model monitoring"
 
 
@@ -47,8 +50,9 @@ def overview(found: Findings, ref: ModelReference) -> str:
     period = f"{found.start:%Y-%m-%d %H:%M} to {found.end:%Y-%m-%d %H:%M}" if found.start else "—"
     lines = [
         verdict(found),
-        f"{found.rows:,} predictions of `{ref.model}` in {found.requests:,} requests, "
-        f"{period}, against its reference ({ref.test_rows} test rows).",
+        f"Window: {found.window}. {found.rows:,} predictions of `{ref.model}` in "
+        f"{found.requests:,} requests, {period}, against its reference "
+        f"({ref.test_rows} test rows).",
     ]
     if found.alerts:
         lines.append("### Alerts\n\n" + "\n".join(f"- 🔔 {a}" for a in found.alerts))
@@ -142,6 +146,30 @@ def quality(found: Findings) -> str:
     )
 
 
+def trend(found: Findings, limits: Monitor) -> str:
+    """Each day's predictions and the features the alert rule named that day."""
+    if not found.trend:
+        return ""
+    rows = [
+        [
+            f"{d.day:%Y-%m-%d}",
+            f"{d.rows:,}",
+            f"{max(x.psi for x in d.drift):.3f}" if d.drift else MISSING,
+            ", ".join(f"`{f}`" for f in d.drifted) or "—",
+        ]
+        for d in found.trend
+    ]
+    first = next((d for d in found.trend if d.drifted), None)
+    began = f" Drift first alerts on {first.day:%Y-%m-%d}." if first else ""
+    return (
+        f"### Trend\n\nEach day of the last {len(found.trend)} with traffic, judged on its "
+        f"own by the same rule (`monitor.trend_days`).{began}\n\n"
+        + details("Days", table(["day", "predictions", "largest PSI", "drifted"], rows, (1, 2)))
+        + "\n\n"
+        + image(IMAGES["trend"], "Drift per feature and day")
+    )
+
+
 def versions(found: Findings) -> str:
     """Other model versions' traffic in the same records: counted, not judged."""
     if not found.versions:
@@ -171,6 +199,7 @@ def render(found: Findings, ref: ModelReference, limits: Monitor) -> str:
         mix(found, limits),
         refusals(found, limits),
         quality(found),
+        trend(found, limits),
         versions(found),
     ]
     parts = [part for part in parts if part]
@@ -196,7 +225,18 @@ def figures(found: Findings, ref: ModelReference, limits: Monitor) -> dict[str, 
     }
     if not found.volume.empty:
         out[IMAGES["volume"]] = plots.volume(list(found.volume.index), found.volume.tolist())
+    if found.trend:
+        days = [f"{d.day:%m-%d}" for d in found.trend]
+        per_feature = {
+            name: [next(x.psi for x in d.drift if x.feature == name) for d in found.trend]
+            for name in ref.features
+        }
+        out[IMAGES["trend"]] = plots.trend(days, per_feature, limits.drift)
     return out
+
+
+def _iso(time: pd.Timestamp | None) -> str | None:
+    return None if time is None else time.isoformat()
 
 
 def findings_json(found: Findings) -> dict:
@@ -209,15 +249,47 @@ def findings_json(found: Findings) -> dict:
         "drift": {d.feature: d.psi for d in found.drift},
         "drift_p": {d.feature: d.p_value for d in found.drift},
         "other_versions": {v.model: v.rows for v in found.versions},
+        "window": {"since": _iso(found.window.since), "until": _iso(found.window.until)},
+        "trend": {
+            f"{d.day:%Y-%m-%d}": {
+                "rows": d.rows,
+                "psi": {x.feature: x.psi for x in d.drift},
+                "drifted": d.drifted,
+            }
+            for d in found.trend
+        },
         "accuracy": found.quality.accuracy,
         "estimated_accuracy": found.quality.estimated_accuracy,
     }
 
 
-def build(source: str, reference: Path, out: Path, limits: Monitor) -> Findings:
-    """Read, analyse, and write the report folder."""
+def build(
+    source: str,
+    reference: Path,
+    out: Path,
+    limits: Monitor,
+    window: Window = ALL,
+    trend_days: int = 0,
+) -> Findings:
+    """Read the window's records, analyse them, add the daily trend, write the folder.
+
+    Args:
+        source: the records: a folder, one file, or an fsspec URL.
+        reference: the served model's reference.json.
+        out: the report folder (replaced whole).
+        limits: params.yaml's `monitor:` thresholds.
+        window: the span judged; records outside it are not held in memory.
+        trend_days: days of the daily drift trend up to the window's end (0: none).
+
+    Returns:
+        The findings; `state(found)` is the verdict.
+    """
     ref = load(reference)
-    found = analyse(records.read(source, ref), ref, limits)
+    found = analyse(records.read(source, ref, window), ref, limits)
+    found.window = window
+    if trend_days:
+        end = window.until if window.until is not None else pd.Timestamp.now()
+        found.trend = daily(source, ref, limits, end, trend_days)
     markdown = render(found, ref, limits)
     summary = IMAGE.sub("", markdown)
     write_folder(
@@ -235,10 +307,17 @@ def main(argv: list[str]) -> int | None:
     parser.add_argument("--records", help="folder, file or fsspec URL (params: monitor.records)")
     parser.add_argument("--reference", type=Path, help=f"the model's reference ({REFERENCE})")
     parser.add_argument("--out", type=Path, default=Path("monitor"), help="report folder")
+    parser.add_argument("--since", help="a time or a duration back from --until (monitor.window)")
+    parser.add_argument("--until", help="the window's end: a time or a duration back from now")
+    parser.add_argument(
+        "--trend-days", type=int, help="days of the daily trend (monitor.trend_days)"
+    )
     args = parser.parse_args(argv[1:])
     limits = load_params().monitor
     source = args.records or os.environ.get("RECORDS") or limits.records
-    found = build(source, args.reference or REFERENCE, args.out, limits)
+    window = parse(args.since, args.until, limits.window, pd.Timestamp.now())
+    days = limits.trend_days if args.trend_days is None else args.trend_days
+    found = build(source, args.reference or REFERENCE, args.out, limits, window, days)
     log.info("%s", verdict(found).removeprefix("## "))
     log.info("report written to %s/report.md", args.out)
     return 1 if found.alerts else None

@@ -1,6 +1,6 @@
 """Matplotlib figures, built without pyplot so no global state leaks; callers save them."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,4 +164,19 @@ def shares_compare(
     ax.set_xlim(0.0, 1.0)
     ax.set_xlabel("share of rows")
     ax.set_title("Predicted classes")
+    return fig
+
+
+def trend(days: Sequence[str], psi: Mapping[str, Sequence[float]], threshold: float) -> Figure:
+    """Each feature's drift (PSI) per day, with the alert threshold: when did it begin?"""
+    fig = Figure(figsize=(6.4, 3.0), layout="constrained")
+    ax = fig.subplots()
+    for name, values in psi.items():
+        ax.plot(range(len(days)), values, marker=".", label=name)
+    ax.axhline(threshold, color=WORSE, linestyle="--", linewidth=1, label="monitor.drift")
+    step = max(1, len(days) // 7)
+    ax.set_xticks(range(0, len(days), step), labels=list(days)[::step], rotation=20, ha="right")
+    ax.set_ylabel("PSI against training")
+    ax.set_title("Drift per day")
+    ax.legend(fontsize=7, ncols=2)
     return fig
