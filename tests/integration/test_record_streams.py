@@ -79,7 +79,8 @@ def stream(records: Path, name: str) -> list[dict]:
 def test_predictions_feedback_and_refusals_each_reach_their_own_stream(project, tmp_path):
     repo, home, tag = project
     records = tmp_path / "records"
-    options = f"services.classifier.monitoring.options.log_path={records}"
+    # BentoML's documented key for every service's monitoring folder: honoured, not overridden.
+    options = f"services.monitoring.options.log_path={records}"
     env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options, FEEDBACK_TOKEN=TOKEN)
     test = pd.read_parquet(repo / "data/prepared/test.parquet")
     sample = test.sample(240, replace=True, random_state=3).reset_index(drop=True)

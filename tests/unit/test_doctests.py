@@ -10,6 +10,7 @@ MODULES = [
     "classifier.ci.steps",
     "classifier.contracts.drift",
     "classifier.monitor.window",
+    "classifier.contracts.locations",
 ]
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from classifier.ci.github import GitHub
 from classifier.contracts.errors import UserError
 from classifier.contracts.labels import label_text
+from classifier.contracts.locations import records_location
 from classifier.contracts.params import Params, load_params
 from classifier.monitor import records
 from classifier.monitor.reference import load
@@ -207,5 +208,5 @@ def retrain(source: str, env: Mapping[str, str]) -> str:
 def main(argv: list[str]) -> None:
     """`classifier retrain-pr [--records SOURCE]`."""
     source = argv[2] if len(argv) > 2 and argv[1] == "--records" else None
-    source = source or os.environ.get("RECORDS") or load_params().monitor.records
+    source = records_location(source, os.environ, load_params().monitor.records)
     log.info("%s", retrain(source, os.environ))

@@ -286,7 +286,9 @@ class Monitor(_Section):
     accuracy_drop: float = Field(0.05, ge=0, le=1, description="live accuracy below test's by")
     min_records: int = Field(200, ge=1, description="fewer: not judged, the report says so")
     unreadable: float = Field(0.01, ge=0, le=1, description="share of records that are unreadable")
-    records: str = Field("monitoring", min_length=1, description="where the service records")
+    records: str = Field(
+        "$BENTOML_HOME/monitoring", min_length=1, description="where the service records"
+    )
     window: str = Field(
         "1d", pattern=r"^(all|\d+[mhdw])$", description="the span judged, back from now"
     )

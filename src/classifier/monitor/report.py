@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from classifier.contracts.drift import mark
 from classifier.contracts.files import write_folder
+from classifier.contracts.locations import records_location
 from classifier.contracts.params import Monitor, load_params
 from classifier.monitor import records
 from classifier.monitor.analysis import Findings, analyse
@@ -314,7 +315,7 @@ def main(argv: list[str]) -> int | None:
     )
     args = parser.parse_args(argv[1:])
     limits = load_params().monitor
-    source = args.records or os.environ.get("RECORDS") or limits.records
+    source = records_location(args.records, os.environ, limits.records)
     window = parse(args.since, args.until, limits.window, pd.Timestamp.now())
     days = limits.trend_days if args.trend_days is None else args.trend_days
     found = build(source, args.reference or REFERENCE, args.out, limits, window, days)

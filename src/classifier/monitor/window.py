@@ -51,16 +51,18 @@ class Window:
         >>> w = Window(pd.Timestamp("2026-11-30"), pd.Timestamp("2026-12-01"))
         >>> w.may_hold("p/data/data.0.log"), w.may_hold("p/data/data.0.log.2026-11-30")
         (True, True)
-        >>> w.may_hold("p/data/data.1.log.2026-11-28")
-        False
+        >>> w.may_hold("p/data/data.1.log.2026-11-29"), w.may_hold("p/data/data.1.log.2026-12-01")
+        (False, False)
         """
         found = ROTATED.search(path)
         if found is None:
             return True
         day = pd.Timestamp(found.group(1))
-        # A day's margin on both sides: a file rotated late may hold the next day's start.
-        after_start = self.since is None or day + pd.Timedelta(days=2) > self.since
-        before_end = self.until is None or day - pd.Timedelta(days=1) < self.until
+        # The handler rolls over at the first write after midnight and names the file
+        # after the day it began (its clock is the records' own): all its records are of
+        # that day, even when the rollover comes days later.
+        after_start = self.since is None or day + pd.Timedelta(days=1) > self.since
+        before_end = self.until is None or day < self.until
         return after_start and before_end
 
 

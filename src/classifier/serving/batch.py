@@ -45,6 +45,7 @@ from pydantic import BaseModel, ValidationError
 from classifier.contracts.csvfields import Ragged, ragged_rows
 from classifier.contracts.errors import UserError
 from classifier.contracts.labels import label_text
+from classifier.contracts.locations import records_location
 from classifier.serving import api, records
 from classifier.serving.arrays import array_model
 
@@ -587,7 +588,7 @@ def main(argv: list[str]) -> None:
     started = time.perf_counter()
     scorer = load_scorer(args.model)
     rejects = args.rejects or rejects_location(args.output)
-    recorder = Recorder(args.records, scorer) if args.records else None
+    recorder = Recorder(records_location(args.records), scorer) if args.records else None
     scored, rejected = predict(
         args.input, args.output, scorer, args.id, rejects, recorder, args.chunk_rows
     )

@@ -8,8 +8,6 @@ BentoML store here (`make bento` puts it there; a bento carries its own store).
 import gc
 import json
 import logging
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import bentoml
@@ -30,8 +28,6 @@ from classifier.serving.arrays import array_model
 from classifier.serving.traffic import OneLineRefusals, Traffic
 
 MODEL = bentoml.models.BentoModel(f"{serving.MODEL_NAME}:latest")
-# BentoML serves from the bento's own folder: an absolute default keeps records findable.
-RECORDS = Path(os.environ.get("BENTOML_HOME") or "~/bentoml").expanduser() / "monitoring"
 
 
 def _stored_model() -> Any:
@@ -135,10 +131,11 @@ def metadata() -> Metadata:
     # Turn it on with BENTOML_CONFIG_OPTIONS='logging.access.enabled=true'.
     logging={"access": {"enabled": False}},
     # Records of predictions, labels and refusals (classifier.serving.records), as JSON
-    # lines under $BENTOML_HOME/monitoring, each stream in its own files (serving.streams:
-    # BentoML's default monitor mixes them); BentoML's config changes the folder or the
-    # sink, e.g. BENTOML_CONFIG_OPTIONS='services.classifier.monitoring.type=otlp'.
-    monitoring={"enabled": True, "type": streams.TYPE, "options": {"log_path": str(RECORDS)}},
+    # lines, each stream in its own files (serving.streams: BentoML's default monitor
+    # mixes them), where contracts.locations says ($BENTOML_HOME/monitoring by default).
+    # BentoML's config changes the folder (services.monitoring.options.log_path) or the
+    # sink, e.g. BENTOML_CONFIG_OPTIONS='services.monitoring.type=otlp'.
+    monitoring={"enabled": True, "type": streams.TYPE},
 )
 class Classifier:
     """Predicts the class of each row, with the probability of every class."""

@@ -21,12 +21,23 @@ import bentoml
 from bentoml.monitoring import DefaultMonitor
 from pythonjsonlogger.json import JsonFormatter
 
+from classifier.contracts.locations import BENTOML_DEFAULT, records_location
+
 # What `monitoring.type` names to select this class (BentoML imports it by path).
 TYPE = "classifier.serving.streams.StreamMonitor"
 
 
 class StreamMonitor(DefaultMonitor):
-    """BentoML's default monitor with a logger for each stream (see the module)."""
+    """BentoML's default monitor with a logger for each stream (see the module).
+
+    A `log_path` BentoML's configuration names is honoured; BentoML's unconfigured
+    default (`monitoring`, relative to wherever the server runs) is replaced by the
+    project's one answer, `records_location()`.
+    """
+
+    def __init__(self, name: str, log_path: str = BENTOML_DEFAULT, **options: Any) -> None:
+        chosen = log_path if log_path != BENTOML_DEFAULT else records_location()
+        super().__init__(name, chosen, **options)
 
     def _init_logger(self) -> None:
         # Overrides DefaultMonitor's one private hook, where the shared loggers are made.
