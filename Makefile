@@ -23,6 +23,8 @@ export PATH := $(VENV)/bin:$(PATH)
 export UV_COMPILE_BYTECODE := 1
 
 BASE ?= main
+PORT ?= 3000
+CHECK ?=
 REPORT_DIR ?= report
 RECORDS ?=
 REFERENCE ?=
@@ -59,14 +61,14 @@ check: install ## validate params.yaml and the raw data; run nothing
 run: install ## validate, then reproduce the pipeline (dvc repro)
 	classifier run
 
-report: install ## compare this working tree's results with BASE (main) into REPORT_DIR (report/)
-	classifier report --base $(BASE) --out $(REPORT_DIR)
+report: install ## compare this working tree's results with BASE (main) into REPORT_DIR (report/); CHECK=1 exits 1 on a failed gate
+	classifier report --base $(BASE) --out $(REPORT_DIR) $(if $(CHECK),--check)
 
 bento: install ## import models/model.joblib into the BentoML store and build the bento
 	classifier bento
 
-serve: install ## serve the last built bento on http://127.0.0.1:3000 (make bento first)
-	bentoml serve $$(python -c 'from classifier.serving.artifacts import built_tag; print(built_tag())') --host 127.0.0.1 --port 3000
+serve: install ## serve the last built bento on http://127.0.0.1:$(PORT) (PORT=3000; make bento first)
+	bentoml serve $$(python -c 'from classifier.serving.artifacts import built_tag; print(built_tag())') --host 127.0.0.1 --port $(PORT)
 
 smoke: install ## serve the last bento on 127.0.0.1; its answers must equal the model file's
 	classifier smoke

@@ -185,3 +185,17 @@ def test_ragged_rows_are_refused_with_their_line_and_every_other_row_keeps_its_n
         f"line 9 has {width + 2} fields; the header has {width}",
         f"line 13 has 2 fields; the header has {width}",
     ]
+
+
+def test_outputs_get_a_new_files_usual_mode_not_the_temporary_files_0600(scorer, rows, tmp_path):
+    import os
+    import stat
+
+    inp = write(rows.head(3), tmp_path / "in.csv")
+    out = tmp_path / "out.csv"
+    mask = os.umask(0o022)
+    try:
+        predict(inp, str(out), scorer, [], str(tmp_path / "r.csv"))
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

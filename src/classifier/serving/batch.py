@@ -329,6 +329,8 @@ class Output:
             self.writer.close()
         fs, path = fsspec.core.url_to_fs(self.location)
         if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+            # mkstemp made it 0600; the output gets a new file's usual mode (umask applied).
+            os.chmod(self.temp, 0o666 & ~_umask())
             os.replace(self.temp, path)
         else:
             fs.put_file(str(self.temp), path)  # the object appears whole, or not at all
@@ -364,6 +366,12 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def _quoted(column: pd.Series, text: pd.Series) -> pd.Series:
     risky = (text.str.match(FORMULA) & ~text.str.fullmatch(NUMBER)).to_numpy(dtype=bool)
     return column.where(~risky, "'" + text.astype(object)) if risky.any() else column
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _staging(location: str) -> Path:
