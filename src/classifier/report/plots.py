@@ -38,10 +38,10 @@ def _paired(paired: Paired) -> tuple[Figure, Axes]:
     base_stds = [0.0 if b is None else b[1] for b in base]
     head_means, head_stds = [h[0] for h in head], [h[1] for h in head]
     spread = any(base_stds) or any(head_stds)  # shares have no spread: no error bars
-    for offset, means, stds, colour, side in (
-        (-0.2, base_means, base_stds, BASE, labels[0]),
-        (0.2, head_means, head_stds, HEAD, labels[1]),
-    ):
+    sides = [(0.2, head_means, head_stds, HEAD, labels[1])]
+    if any(b is not None for b in base):  # a side with no bar gets no legend entry
+        sides.insert(0, (-0.2, base_means, base_stds, BASE, labels[0]))
+    for offset, means, stds, colour, side in sides:
         ax.barh(
             y + offset,
             means,
