@@ -177,15 +177,17 @@ def export_requirements(uv: str, path: Path = REQUIREMENTS) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def build() -> bentoml.Bento:
-    """Build the bento from bentofile.yaml plus the pinned packages, src/ as build context."""
+def build(model: bentoml.Model) -> bentoml.Bento:
+    """Build the bento of `model` (by its exact tag) from bentofile.yaml plus the pinned
+    packages, src/ as build context."""
     config = read_yaml(BENTOFILE)
     uv = find_uv()
     config["python"] = {**config.get("python", {}), "packages": export_requirements(uv)}
     # BentoML locks the bento's requirements with the `uv` it finds on PATH; without one it
     # tries `pip install uv` into this environment, which uv-made environments cannot do.
     os.environ["PATH"] = os.pathsep.join([str(Path(uv).parent), os.environ.get("PATH", "")])
-    return bentoml.bentos.build(**config, build_ctx=str(BUILD_CONTEXT))
+    args = {"model": str(model.tag)}  # service.py serves exactly this model (use_arguments)
+    return bentoml.bentos.build(**config, build_ctx=str(BUILD_CONTEXT), args=args)
 
 
 def main(argv: list[str]) -> None:
@@ -193,6 +195,6 @@ def main(argv: list[str]) -> None:
     params = load_params()
     stored = save_model(params)
     log.info("model %s saved to the BentoML store", stored.tag)
-    bento = build()
+    bento = build(stored)
     log.info("bento %s built", bento.tag)
     write_json(BENTO_INFO, {"bento": str(bento.tag), "model": str(stored.tag)})

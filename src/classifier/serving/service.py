@@ -27,7 +27,11 @@ from classifier.serving import records, streams
 from classifier.serving.arrays import array_model
 from classifier.serving.traffic import OneLineRefusals, Traffic
 
-MODEL = bentoml.models.BentoModel(f"{serving.MODEL_NAME}:latest")
+# The exact model `make bento` built this bento with: a build argument, which BentoML keeps
+# in the bento and gives back when it serves it. Never `latest` of a store other projects
+# on the machine also write to; `latest` only when no bento is involved (development).
+MODEL_TAG = getattr(bentoml.use_arguments(), "model", None) or f"{serving.MODEL_NAME}:latest"
+MODEL = bentoml.models.BentoModel(MODEL_TAG)
 
 
 def _stored_model() -> Any:
