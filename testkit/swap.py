@@ -21,6 +21,7 @@ import pandas as pd
 from ruamel.yaml import YAML
 from sklearn import datasets
 
+from testkit.datasets import fruit
 from testkit.repo import ROOT, git_commit, run
 
 
@@ -32,6 +33,13 @@ class Swap:
     frame: pd.DataFrame
     data: dict[str, Any]
     gates: dict[str, Any]
+
+
+def baseline() -> Swap:
+    """The suite's own fruit table: what `main` holds before a team's data arrives, so a
+    test of the swap never depends on the data the user committed."""
+    dataset = fruit()
+    return Swap("fruit.csv", dataset.frame, dict(dataset.contract), {"at_least": {"accuracy": 0.5}})
 
 
 def breast_cancer() -> Swap:

@@ -1,8 +1,10 @@
 """A team swaps in its own data, editing only params.yaml and data/raw/: every verb works.
 
-The project is the template as committed (tests included), on `main` with the bundled
-penguins; a branch replaces them with scikit-learn's breast-cancer table, labels in the
-order a clinician writes them (malignant first) and malignant the positive class.
+The project is the template as committed (tests included). Its `main` first gets a
+baseline of the suite's own (the fruit table, reproduced), so the test never depends on
+the data the user committed; a branch then replaces it with scikit-learn's
+breast-cancer table, labels in the order a clinician writes them (malignant first) and
+malignant the positive class.
 """
 
 import json
@@ -12,7 +14,7 @@ import httpx
 import pytest
 from testkit.repo import git_commit, run
 from testkit.server import build_bento, served_bento
-from testkit.swap import breast_cancer, swap, template_clone
+from testkit.swap import baseline, breast_cancer, swap, template_clone
 
 from classifier.serving.api import request_rows
 
@@ -22,6 +24,9 @@ def swapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("swap") / "project"
     repo.mkdir()
     template_clone(repo)
+    swap(repo, baseline())
+    run(["classifier", "run"], repo)
+    git_commit(repo, "a baseline of the suite's own on main")
     run(["git", "checkout", "-q", "-b", "our-data"], repo)
     swap(repo, breast_cancer())
     return repo
@@ -49,7 +54,7 @@ def test_check_run_report_bento_serve_and_the_dataset_tests_all_work(swapped: Pa
     markdown = (swapped / "report/report.md").read_text()
     assert "**The data contract changed: metrics are not comparable with `main`**" in markdown
     assert (
-        "**The dataset was replaced**: 344 rows on `main`, 569 in the PR, 0 in common." in markdown
+        "**The dataset was replaced**: 240 rows on `main`, 569 in the PR, 0 in common." in markdown
     )
 
     home = tmp_path / "bentoml"
