@@ -80,7 +80,7 @@ def test_predictions_feedback_and_refusals_each_reach_their_own_stream(project, 
     repo, home, tag = project
     records = tmp_path / "records"
     # BentoML's documented key for every service's monitoring folder: honoured, not overridden.
-    options = f"services.monitoring.options.log_path={records}"
+    options = f"services.monitoring.options.log_path={records} services.classifier.workers=2"
     env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options, FEEDBACK_TOKEN=TOKEN)
     test = pd.read_parquet(repo / "data/prepared/test.parquet")
     sample = test.sample(240, replace=True, random_state=3).reset_index(drop=True)
@@ -92,6 +92,10 @@ def test_predictions_feedback_and_refusals_each_reach_their_own_stream(project, 
             rows = request_rows(sample.drop(columns=["kind"]), schema)
             sent += traffic(server.url, rows[part], truth[part], seed)
 
+    workers = {
+        path.name.split(".")[1] for path in (records / fields.PREDICTIONS / "data").iterdir()
+    }
+    assert len(workers) == 2  # both workers recorded, each in its own files
     answered = [s for s in sent if "request" in s]
     labelled = [s for s in answered if s.get("labelled")]
     predictions = stream(records, fields.PREDICTIONS)
