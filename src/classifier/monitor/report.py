@@ -24,7 +24,8 @@ from classifier.monitor.reference import ModelReference, load
 from classifier.monitor.trend import daily
 from classifier.monitor.window import ALL, Window, parse
 from classifier.report import plots
-from classifier.report.markdown import IMAGE, MISSING, details, image, number, table
+from classifier.report.inert import number
+from classifier.report.markdown import IMAGE, MISSING, details, image, table
 from classifier.serving.artifacts import REFERENCE
 
 log = logging.getLogger(__name__)

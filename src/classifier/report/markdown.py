@@ -1,6 +1,5 @@
 """Markdown building blocks for the report, rendered the way GitHub shows comments."""
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -30,13 +29,6 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[i
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
-def number(value: Any, digits: int = 4) -> str:
-    """A metric value with fixed decimals, or a dash when absent."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return MISSING
-    return f"{value:.{digits}f}"
-
-
 def change(metric: str, base: Any, head: Any) -> str:
     """Signed difference with a mark saying whether it is better or worse for this metric."""
     if not all(isinstance(v, (int, float)) for v in (base, head)):
@@ -48,13 +40,6 @@ def change(metric: str, base: Any, head: Any) -> str:
     better = (delta > 0) == higher_is_better
     shown = f"{delta:+.4f}" if abs(delta) >= 5e-5 else f"{delta:+.6f}"
     return f"{'🟢' if better else '🔴'} {shown}"
-
-
-def value(item: Any) -> str:
-    """A params value as compact inline code."""
-    if item is None:
-        return MISSING
-    return f"`{json.dumps(item, ensure_ascii=False)}`"
 
 
 def details(summary: str, body: str) -> str:
