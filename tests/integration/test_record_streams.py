@@ -24,6 +24,8 @@ from classifier.serving import records as fields
 from classifier.serving.api import request_rows
 from classifier.serving.smoke import bentoml_serve
 
+from .test_monitoring import monitor
+
 TOKEN = "stream-token"  # noqa: S105 - a test's own token
 
 
@@ -108,21 +110,7 @@ def test_predictions_feedback_and_refusals_each_reach_their_own_stream(project, 
     assert len(refusals) == sum(s.get("refused", 0) for s in sent)
     assert all(set(r) >= {fields.REASON, fields.FIELD} for r in refusals)
 
-    result = run(
-        [
-            "classifier",
-            "monitor",
-            "--records",
-            str(records),
-            "--out",
-            "monitor",
-            "--reference",
-            str(repo / "build/reference.json"),
-        ],
-        repo,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    findings = json.loads((repo / "monitor/findings.json").read_text())
+    status, _, findings = monitor(repo, records, "monitor")
+    assert status == 0
     expected = accuracy_score([s["truth"] for s in labelled], [s["label"] for s in labelled])
     assert findings["accuracy"] == pytest.approx(expected)
