@@ -93,7 +93,7 @@ def iris_with_a_category() -> Swap:
         "categorical": ["sepal shape"],
         "nullable": ["sepal shape"],
         "ignore": ["sepal width (cm)"],
-        "drop_duplicates": True,  # the iris table repeats a few flowers
+        "duplicates": "drop",  # the iris table repeats a few flowers
     }
     gates = {"at_least": {"accuracy": 0.85}}
     return Swap("iris.csv", frame, data, gates)
@@ -126,7 +126,7 @@ def swap(repo: Path, new: Swap) -> None:
     yaml = YAML()  # round trip: the user's comments stay
     params = yaml.load((repo / "params.yaml").read_text())
     params["paths"]["raw_data"] = f"data/raw/{new.file}"
-    kept = {k: v for k, v in params["data"].items() if k in ("na_values", "sep", "drop_duplicates")}
+    kept = {k: v for k, v in params["data"].items() if k in ("na_values", "sep", "duplicates")}
     params["data"] = {**kept, **new.data}
     params["gates"] = {**new.gates, "max_drop": {"accuracy": 0.02}}
     out = StringIO()

@@ -290,3 +290,19 @@ def test_hostile_class_and_category_names_come_out_inert(repo):
     assert_inert(markdown, images, passed=gate["passed"])
     assert_inert((repo / "report/summary.md").read_text(), {}, passed=gate["passed"])
     assert SENTINEL in markdown  # the names are there, as code
+
+
+def test_dropped_duplicates_are_counted_in_make_run_the_summary_and_the_report(repo):
+    lines = (repo / RAW).read_text().splitlines()
+    (repo / RAW).write_text("\n".join([*lines, *lines[5:8]]) + "\n")  # three copies
+    edit_params(repo, lambda p: p["data"].update(duplicates="drop"))
+    result = run(["classifier", "run"], repo)
+    assert "(3 identical rows dropped: data.duplicates)" in result.stderr
+    git_commit(repo, "copies, dropped")
+    summary = json.loads((repo / "data/prepared/summary.json").read_text())
+    assert summary["rows"]["duplicates_dropped"] == 3
+    assert summary["rows"]["raw"] == len(lines) - 1 + 3
+    _, markdown, _ = report(repo, "--base", "main")
+    assert "Identical rows dropped before the split (`data.duplicates: drop`): 3 in the PR" in (
+        markdown
+    )

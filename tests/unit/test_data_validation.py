@@ -7,7 +7,7 @@ import pytest
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.params import DataContract, Params
-from classifier.stages.data import drop_duplicates, load_raw, split
+from classifier.stages.data import DROPPED, load_raw, split
 
 
 @pytest.fixture
@@ -185,17 +185,31 @@ def test_duplicated_rows_name_both_lines(tmp_path, lines, fruit_params):
     copies = [*lines, lines[10], lines[11]]
     message = refusal(write(tmp_path, copies), fruit_params.data)
     last = len(lines) + 1
-    assert (
-        f"lines 11 and {last} hold the same target and features (+1 more repeated rows)" in message
-    )
-    assert "data.drop_duplicates: true" in message
+    assert f"lines 11 and {last} are identical in every column (+1 more repeated rows)" in message
+    assert "data.duplicates: drop (dropped and counted) or keep" in message
 
 
-def test_duplicates_are_dropped_when_allowed(tmp_path, lines, fruit_params):
-    contract = fruit_params.data.model_copy(update={"drop_duplicates": True})
+def test_duplicates_are_dropped_and_counted_when_allowed(tmp_path, lines, fruit_params):
+    contract = fruit_params.data.model_copy(update={"duplicates": "drop"})
+    frame = load_raw(write(tmp_path, [*lines, lines[10], lines[11]]), contract)
+    assert len(frame) == len(lines) - 1
+    assert frame.attrs[DROPPED] == 2
+
+
+def test_genuine_repeats_can_be_kept(tmp_path, lines, fruit_params):
+    contract = fruit_params.data.model_copy(update={"duplicates": "keep"})
     frame = load_raw(write(tmp_path, [*lines, lines[10], lines[11]]), contract)
     assert len(frame) == len(lines) + 1
-    assert len(drop_duplicates(frame, contract)) == len(lines) - 1
+    assert frame.attrs[DROPPED] == 0
+
+
+def test_rows_that_differ_only_in_an_id_are_two_observations(tmp_path, lines, fruit_params):
+    header = lines[0].split(",")
+    batch = header.index("batch")  # data.ignore: an id the model never sees
+    cells = lines[10].split(",")
+    cells[batch] = "99999"
+    frame = load_raw(write(tmp_path, [*lines, ",".join(cells)]), fruit_params.data)
+    assert len(frame) == len(lines)  # not refused as a copy, nothing dropped
 
 
 # ---- labels read as the kind data.classes lists ----

@@ -99,7 +99,9 @@ class DataContract(_Section):
     ignore: list[str] = []
     na_values: list[str] = ["NA", ""]
     sep: str = Field(",", min_length=1, max_length=1)
-    drop_duplicates: bool = False
+    # Identical rows (every column, ids included): stop the run, drop them (counted), or
+    # keep them (genuine repeated observations).
+    duplicates: Literal["stop", "drop", "keep"] = "stop"
 
     @property
     def features(self) -> list[str]:

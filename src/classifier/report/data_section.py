@@ -23,10 +23,13 @@ def data(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     numbers = {k: shape.whole(rows.get(k), f"data.rows.{k}") for k in _ROWS}
     moved = any(numbers[k] for k in ("added", "removed", "changed"))
     schema = _schema(shape.items(found.get("schema", []), "data.schema"))
+    dropped = _dropped(found)
     if not (moved or schema):
         same = f"the same {count(numbers['head'])} rows and the same schema as {revision(report)}"
-        return f"### Data\n\nUnchanged: {same}."
+        return f"### Data\n\nUnchanged: {same}." + (f" {dropped}" if dropped else "")
     parts = ["### Data", _rows(report, numbers, moved, shape.flag(rows.get("aligned"), "aligned"))]
+    if dropped:
+        parts.append(dropped)
     parts.append("Schema: " + ("; ".join(schema) if schema else "unchanged") + ".")
     balance = _balance(report, shape.items(found.get("classes", []), "data.classes"))
     if balance:
@@ -36,6 +39,21 @@ def data(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
 
 
 _ROWS = ("base", "head", "added", "removed", "changed")
+
+
+def _dropped(found: Mapping[str, Any]) -> str:
+    """The identical rows each side dropped (data.duplicates: drop): never silently."""
+    counts = shape.items(found.get("dropped", [0, 0]), "data.dropped")
+    if len(counts) != 2:
+        raise shape.Malformed("data.dropped must have 2 items")
+    base, head = (shape.whole(n, "data.dropped") for n in counts)
+    if not (base or head):
+        return ""
+    return (
+        f"Identical rows dropped before the split (`data.duplicates: drop`): {count(head)} in "
+        "the PR" + (f", {count(base)} on the base" if base else "") + "; the counts above "
+        "are of the rows kept."
+    )
 
 
 def _rows(report: Mapping[str, Any], n: Mapping[str, int], moved: bool, aligned: bool) -> str:

@@ -12,6 +12,7 @@ from classifier.contracts.labels import label_text
 from classifier.report.comparison import Comparison
 from classifier.report.figures import confusion_pair
 from classifier.report.sections import FORMAT, PARAMS_SHOWN
+from classifier.stages.data import DROPPED
 
 
 def report_data(c: Comparison, figures: list[str]) -> dict[str, Any]:
@@ -72,7 +73,13 @@ def _data(c: Comparison) -> dict[str, Any] | None:
             for d in drift
         ],
         "drift_levels": [MOVED, MAJOR],
+        "dropped": [_dropped(c.base.raw), _dropped(c.head.raw)],
     }
+
+
+def _dropped(raw: Any) -> int:
+    """Identical rows data.duplicates: drop left out of one side's table."""
+    return int(raw.attrs.get(DROPPED, 0)) if raw is not None else 0
 
 
 def _confusion(c: Comparison) -> dict[str, Any]:

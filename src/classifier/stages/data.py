@@ -52,10 +52,16 @@ def parse_raw(raw: bytes, name: str, contract: DataContract) -> pd.DataFrame:
     problems = problems or content_problems(frame, contract)
     if problems:
         raise UserError(f"{name}: " + "; ".join(problems))
+    dropped = 0
+    if contract.duplicates == "drop":
+        repeated = repeated_rows(frame)
+        dropped = int(repeated.sum())
+        frame = frame[~repeated.to_numpy()].reset_index(drop=True)
     frame = frame[[contract.target, *contract.features]]
     kind = contract.label_kind
     if kind is not str:  # no missing label is left: the plain dtype of the labels
         frame = frame.astype({contract.target: "int64" if kind is int else "bool"})
+    frame.attrs[DROPPED] = dropped  # counted where the user looks: make run, summary, report
     return frame
 
 
@@ -81,9 +87,15 @@ def read_target(frame: pd.DataFrame, contract: DataContract) -> tuple[pd.DataFra
     return frame.assign(**{contract.target: typed}), []
 
 
-def drop_duplicates(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
-    """Drop identical rows when data.drop_duplicates allows it (otherwise load_raw refused them)."""
-    return frame.drop_duplicates(ignore_index=True) if contract.drop_duplicates else frame
+# How many identical rows `parse_raw` dropped (data.duplicates: drop), on the frame it returns.
+DROPPED = "duplicates_dropped"
+
+
+def repeated_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows identical to an earlier one in every column, ids (data.ignore) included: two
+    rows that differ only in an id are two observations."""
+    # Row hashes treat missing values as equal, as `duplicated` does; `==` would not.
+    return pd.util.hash_pandas_object(frame, index=False).duplicated()
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -172,15 +184,13 @@ def content_problems(frame: pd.DataFrame, contract: DataContract) -> list[str]:
         absent = [f"'{label_text(c)}'" for c in contract.classes if c not in present]
         if absent:
             problems.append(f"class {', '.join(absent)} of data.classes has no rows")
-    if not contract.drop_duplicates:
-        problems.extend(_duplicate_problem(frame, contract))
+    if contract.duplicates == "stop":
+        problems.extend(_duplicate_problem(frame))
     return problems
 
 
-def _duplicate_problem(frame: pd.DataFrame, contract: DataContract) -> list[str]:
-    columns = [contract.target, *contract.features]
-    # Row hashes treat missing values as equal, as `duplicated` does; `==` would not.
-    hashes = pd.util.hash_pandas_object(frame[columns], index=False)
+def _duplicate_problem(frame: pd.DataFrame) -> list[str]:
+    hashes = pd.util.hash_pandas_object(frame, index=False)
     repeated = hashes.duplicated()
     if not repeated.any():
         return []
@@ -189,8 +199,8 @@ def _duplicate_problem(frame: pd.DataFrame, contract: DataContract) -> list[str]
     extra = int(repeated.sum()) - 1
     more = f" (+{extra} more repeated rows)" if extra > 0 else ""
     return [
-        f"lines {lines} hold the same target and features{more}; "
-        "remove the copies or set data.drop_duplicates: true"
+        f"lines {lines} are identical in every column{more}; remove the copies, or set "
+        "data.duplicates: drop (dropped and counted) or keep (genuine repeated observations)"
     ]
 
 
@@ -246,8 +256,8 @@ def summarize(
 ) -> dict[str, Any]:
     """Row counts, class balance per split and missing values per feature, for reports/data.json."""
     rows = {
-        "raw": len(raw),
-        "duplicates_dropped": len(raw) - len(train) - len(test),
+        "raw": len(raw) + raw.attrs.get(DROPPED, 0),
+        "duplicates_dropped": raw.attrs.get(DROPPED, 0),
         "train": len(train),
         "test": len(test),
     }

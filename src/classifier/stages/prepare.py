@@ -22,7 +22,7 @@ from classifier.contracts.labels import label_text
 from classifier.contracts.params import PARAMS_FILE, Params, load_params
 from classifier.stages.candidates import candidate_problems
 from classifier.stages.compute import reachable
-from classifier.stages.data import cv_problems, drop_duplicates, load_raw, split, summarize
+from classifier.stages.data import DROPPED, cv_problems, load_raw, split, summarize
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,13 @@ class Prepared:
 
 
 def prepare(params: Params) -> Prepared:
-    """Validate params and data, deduplicate (if allowed), split; a UserError says what to fix."""
+    """Validate params and data (dropping identical rows if allowed), split; a UserError says
+    what to fix."""
     problems = candidate_problems(params.train.candidates)
     if problems:
         raise UserError(f"{PARAMS_FILE}: " + "; ".join(problems))
     raw = load_raw(params.paths.raw_data, params.data)
-    train, test = split(drop_duplicates(raw, params.data), params.data, params.split)
+    train, test = split(raw, params.data, params.split)
     problems = cv_problems(train[params.data.target], params.train.cv_folds)
     if problems:
         raise UserError(f"{params.paths.raw_data}: " + "; ".join(problems))
@@ -58,9 +59,11 @@ def describe(params: Params, prepared: Prepared) -> str:
         if positive is None
         else f"binary target, positive class '{label_text(positive)}'"
     )
+    dropped = prepared.summary["rows"][DROPPED]
+    repeats = f" ({dropped} identical rows dropped: data.duplicates)" if dropped else ""
     return (
         f"params.yaml and {params.paths.raw_data} are valid: {len(prepared.train)} training "
-        f"and {len(prepared.test)} test rows, {target}, "
+        f"and {len(prepared.test)} test rows{repeats}, {target}, "
         f"{len(params.train.candidates)} candidates"
     )
 
