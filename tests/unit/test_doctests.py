@@ -11,6 +11,7 @@ MODULES = [
     "classifier.contracts.drift",
     "classifier.monitor.window",
     "classifier.contracts.locations",
+    "classifier.contracts.keys",
 ]
 
 

@@ -4,6 +4,7 @@ Params errors, request errors, params diffs and metric comparisons all name a pl
 inside a nested structure; this is the one spelling and the one flattening.
 """
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,11 +13,19 @@ NOT_KEYS = frozenset({"[key]"})
 
 
 def dotted(loc: Sequence[Any]) -> str:
-    """('train', 'candidates', 'svm', 'C', 0) -> 'train.candidates.svm.C[0]'."""
+    """A location as one path; a name that holds a dot is quoted, so it reads as one name.
+
+    >>> dotted(("train", "candidates", "svm", "C", 0))
+    'train.candidates.svm.C[0]'
+    >>> dotted(("rows", 0, "MS.SubClass"))
+    'rows[0]["MS.SubClass"]'
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif "." in str(part):
+            out += f"[{json.dumps(str(part), ensure_ascii=False)}]"
         elif part not in NOT_KEYS:
             out += f".{part}" if out else str(part)
     return out
