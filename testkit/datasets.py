@@ -111,6 +111,37 @@ def churn(rows: int = 240, seed: int = 1) -> Dataset:
     return Dataset("churn", frame, contract)
 
 
+def enrolment(rows: int = 240, seed: int = 2) -> Dataset:
+    """Binary, a True/False target and boolean features as pandas writes them (`True`),
+    one of them also spelled `TRUE`/`false` by another tool, and a plain category."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 60, size=rows)
+    degree = rng.random(rows) < 0.4
+    married = rng.random(rows) < 0.5
+    region = rng.choice(["north", "south"], size=rows)
+    income = np.round(rng.gamma(2.0, 9000.0, size=rows), 2)
+    score = -0.05 * age + 1.2 * ~degree + 0.4 * married + rng.normal(0, 0.8, size=rows)
+    enrolled = score > np.quantile(score, 0.7)
+    frame = pd.DataFrame(
+        {
+            "enrolled": enrolled,
+            "age": age,
+            "income": income,
+            "degree": degree,
+            "married": np.where(married, "TRUE", "false"),
+            "region": region,
+        }
+    )
+    contract = {
+        "target": "enrolled",
+        "classes": [False, True],
+        "positive_class": True,
+        "numeric": ["age", "income"],
+        "categorical": ["degree", "married", "region"],
+    }
+    return Dataset("enrolment", frame, contract)
+
+
 def params_for(dataset: Dataset, **sections: dict[str, Any]) -> dict[str, Any]:
     """A complete params.yaml for `dataset`: quick model selection, a gate, standard paths.
 

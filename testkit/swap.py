@@ -11,7 +11,7 @@ for trying `make check`, `make run`, `make report`, `make bento` and `make test`
 
 import argparse
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ class Swap:
     frame: pd.DataFrame
     data: dict[str, Any]
     gates: dict[str, Any]
+    train: dict[str, Any] = field(default_factory=dict)  # keys of params' train section to replace
 
 
 def baseline() -> Swap:
@@ -129,6 +130,7 @@ def swap(repo: Path, new: Swap) -> None:
     kept = {k: v for k, v in params["data"].items() if k in ("na_values", "sep", "duplicates")}
     params["data"] = {**kept, **new.data}
     params["gates"] = {**new.gates, "max_drop": {"accuracy": 0.02}}
+    params["train"].update(new.train)
     out = StringIO()
     yaml.dump(params, out)
     (repo / "params.yaml").write_text(out.getvalue())

@@ -71,6 +71,7 @@ def test_bad_rows_are_listed_with_the_reason_predict_would_give(scorer, rows, tm
     assert found["fruit id"].tolist() == mixed["fruit id"].drop([2, 4, 5, 7]).tolist()
     refused = pd.read_csv(rejects)
     assert refused["row"].tolist() == [2, 4, 5, 7]
+    assert refused["line"].tolist() == [4, 6, 7, 9]  # as `make check` counts: header is line 1
     reasons = dict(zip(refused["row"], refused["reason"], strict=True))
     Row = api.row_model(scorer.schema)
     for row, reason in reasons.items():  # the very message of the service's request type
@@ -180,6 +181,7 @@ def test_ragged_rows_are_refused_with_their_line_and_every_other_row_keeps_its_n
     assert found["label"].tolist() == scorer.model.predict(head.iloc[kept]).tolist()
     refused = pd.read_csv(rejects)
     assert refused["row"].tolist() == [2, 7, 11]
+    assert refused["line"].tolist() == [4, 9, 13]  # the lines each reason names
     assert refused["reason"].tolist() == [
         f"line 4 has 3 fields; the header has {width}",
         f"line 9 has {width + 2} fields; the header has {width}",

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from classifier.ci import comment
+from classifier.contracts.quality import TEMPLATES
 from classifier.report.markdown import COMMENT_LIMIT
 from classifier.report.sections import FORMAT, render
 from classifier.report.shape import Malformed
@@ -157,6 +158,18 @@ def with_payload(report: dict[str, Any], payload: str) -> dict[str, Any]:
     ]
     data["classes"] = [[p, 1, 2], ["no", 3, 4]]
     data["drift"] = [{"feature": p, "psi": 0.5, "base": f"{p} 40%", "head": p}]
+    data["warnings"] = [
+        {
+            "kind": kind,
+            "subject": p,
+            "values": [p, p],
+            "share": 0.9,
+            "train": 1,
+            "test": 1,
+            "rows": 2,
+        }
+        for kind in TEMPLATES
+    ]
     r["confusion"]["labels"] = [p, "no"]
     for side in ("base", "head"):
         cv = r["selection"][side]
@@ -219,6 +232,14 @@ def test_the_verdict_comes_from_the_outcomes_not_from_any_text():
         (lambda r: r["confusion"].update(head=[[1]]), "confusion.head must have 2 rows"),
         (lambda r: r["selection"]["head"].update(scoring="<b>"), "selection.head.scoring must"),
         (lambda r: r.update(base=[]), "base must be an object"),
+        (
+            lambda r: r["data"].update(warnings=[{"kind": "{0.__class__}", "subject": "x"}]),
+            "data.warnings[0] is not a known warning",
+        ),
+        (
+            lambda r: r["data"].update(warnings=[{"kind": "unseen", "subject": "x", "rows": "9"}]),
+            "data.warnings[0] is not a known warning",
+        ),
     ],
 )
 def test_a_hand_made_artifact_of_the_wrong_shape_is_refused_by_name(change, reason):

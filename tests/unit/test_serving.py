@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from classifier.contracts.categories import typed
 from classifier.serving import api as serving
 from classifier.serving.api import request_rows
-from classifier.serving.bento import as_codes, feature_schema, numeric_ranges
+from classifier.serving.bento import feature_schema, numeric_ranges
 from classifier.stages.data import split
 from classifier.stages.train import CandidateResult, refit
 
@@ -120,10 +121,19 @@ def test_integer_codes_are_json_numbers_in_requests(fruit_model, fruit_params):
 
 
 def test_codes_are_numbers_only_when_all_are_integers_as_written():
-    assert as_codes(["10", "2", "-1"]) == [-1, 2, 10]
-    assert as_codes(["01", "2"]) == ["01", "2"]
-    assert as_codes(["1.0", "2"]) == ["1.0", "2"]
-    assert as_codes(["a", "1"]) == ["a", "1"]
+    assert typed(["10", "2", "-1"]) == [-1, 2, 10]
+    assert typed(["01", "2"]) == ["01", "2"]
+    assert typed(["1.0", "2"]) == ["1.0", "2"]
+    assert typed(["a", "1"]) == ["a", "1"]
+
+
+def test_true_and_false_in_any_case_are_booleans_and_nothing_else_is():
+    assert typed(["false", "true"]) == [False, True]
+    assert typed(["True"]) == [True]
+    assert typed(["FALSE", "True"]) == [False, True]
+    assert typed(["no", "yes"]) == ["no", "yes"]  # words, not booleans: text
+    assert typed(["0", "1"]) == [0, 1]  # integer codes stay integers
+    assert typed(["true", "maybe"]) == ["true", "maybe"]
 
 
 def test_integer_labels_are_answered_as_numbers_with_text_keys(churn_frame, churn_params):

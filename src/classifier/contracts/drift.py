@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from classifier.contracts.categories import text as category_text
+
 BINS = 10
 FLOOR = 1e-4  # keeps an empty bin from making the logarithm infinite
 MOVED = 0.1  # below: no meaningful shift
@@ -63,7 +65,7 @@ def reference(column: pd.Series) -> Reference:
         edges = [float(e) for e in np.unique(quantiles)[1:-1]]
         ref = Reference(True, edges, [], [])
     else:
-        ref = Reference(False, [], sorted(present.astype(str).unique().tolist()), [])
+        ref = Reference(False, [], sorted(present.map(category_text).unique().tolist()), [])
     return Reference(ref.numeric, ref.edges, ref.categories, shares(ref, column).tolist())
 
 
@@ -80,7 +82,7 @@ def counts(ref: Reference, column: pd.Series) -> np.ndarray:
         bins = np.searchsorted(np.asarray(ref.edges, dtype=float), values[finite], side="left")
         out[: len(ref.edges) + 1] += np.bincount(bins, minlength=len(ref.edges) + 1)
     else:
-        found = present.astype(str).value_counts()
+        found = present.map(category_text).value_counts()
         known = found.reindex(ref.categories, fill_value=0).to_numpy()
         out[: len(ref.categories)] = known
         out[-1] = int(found.sum() - known.sum())

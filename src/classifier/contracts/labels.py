@@ -26,6 +26,8 @@ def label_kind(classes: Sequence[Label]) -> type:
 
 def label_text(label: Label) -> str:
     """How a label is written as a JSON key or in text: booleans as `true`/`false`."""
+    if hasattr(label, "item"):  # a numpy scalar (a model's classes_): numpy.bool_ is no bool
+        label = label.item()
     if isinstance(label, bool):
         return "true" if label else "false"
     return str(label)

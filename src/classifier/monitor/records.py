@@ -68,13 +68,7 @@ def schemas(ref: ModelReference, label: pa.DataType) -> dict[str, pa.Schema]:
     features = [
         (
             fields.FEATURE + name,
-            pa.list_(
-                pa.float64()
-                if spec.numeric
-                else pa.int64()
-                if ref.integer_codes(name)
-                else pa.string()
-            ),
+            pa.list_(pa.float64() if spec.numeric else ARROW[ref.category_kind(name)]),
         )
         for name, spec in ref.features.items()
     ]
@@ -102,6 +96,10 @@ def schemas(ref: ModelReference, label: pa.DataType) -> dict[str, pa.Schema]:
             [(fields.REASON, pa.string()), (fields.FIELD, pa.string()), *common]
         ),
     }
+
+
+# A categorical feature's record values by the kind of its categories (contracts.categories).
+ARROW = {int: pa.int64(), bool: pa.bool_(), str: pa.string()}
 
 
 def label_type(ref: ModelReference) -> pa.DataType:

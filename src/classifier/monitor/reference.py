@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from classifier.contracts.categories import kind, typed
 from classifier.contracts.drift import Reference
 from classifier.contracts.errors import UserError
 from classifier.contracts.files import read_json
@@ -36,10 +37,9 @@ class ModelReference:
             metrics=dict(test["metrics"]),
         )
 
-    def integer_codes(self, feature: str) -> bool:
-        """Whether a categorical feature's values are integer codes (JSON numbers in records)."""
-        ref = self.features[feature]
-        return not ref.numeric and all(c.lstrip("-").isdigit() for c in ref.categories)
+    def category_kind(self, feature: str) -> type:
+        """How a categorical feature travels in records: int (codes), bool or str."""
+        return kind(typed(self.features[feature].categories))
 
 
 def load(path: Path) -> ModelReference:

@@ -6,9 +6,10 @@ Standard library only (see `sections`): names from the data are inert code spans
 from collections.abc import Mapping
 from typing import Any
 
+from classifier.contracts.quality import phrase
 from classifier.report import shape
 from classifier.report.inert import code, count
-from classifier.report.markdown import grid, names, revision
+from classifier.report.markdown import MISSING, grid, names, revision
 
 KINDS = frozenset({"numeric", "categorical"})
 
@@ -24,18 +25,33 @@ def data(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     moved = any(numbers[k] for k in ("added", "removed", "changed"))
     schema = _schema(shape.items(found.get("schema", []), "data.schema"))
     dropped = _dropped(found)
+    warned = _warnings(found)
     if not (moved or schema):
         same = f"the same {count(numbers['head'])} rows and the same schema as {revision(report)}"
-        return f"### Data\n\nUnchanged: {same}." + (f" {dropped}" if dropped else "")
+        text = f"### Data\n\nUnchanged: {same}." + (f" {dropped}" if dropped else "")
+        return text + (f"\n\n{warned}" if warned else "")
     parts = ["### Data", _rows(report, numbers, moved, shape.flag(rows.get("aligned"), "aligned"))]
     if dropped:
         parts.append(dropped)
-    parts.append("Schema: " + ("; ".join(schema) if schema else "unchanged") + ".")
+    parts.append(_schema_line(report, found, schema))
     balance = _balance(report, shape.items(found.get("classes", []), "data.classes"))
     if balance:
         parts.append(balance)
+    if warned:
+        parts.append(warned)
     parts += _drift(report, found, figures)
     return "\n\n".join(parts)
+
+
+def _warnings(found: Mapping[str, Any]) -> str:
+    """The PR's data-quality warnings (`make check` prints the same), names inert."""
+    lines = []
+    for i, item in enumerate(shape.items(found.get("warnings", []), "data.warnings")):
+        try:
+            lines.append(f"- ⚠️ {phrase(shape.obj(item, 'data.warnings'), code)}")
+        except (KeyError, ValueError, IndexError, TypeError) as err:
+            raise shape.Malformed(f"data.warnings[{i}] is not a known warning") from err
+    return "Data-quality warnings (`make check`):\n\n" + "\n".join(lines) if lines else ""
 
 
 _ROWS = ("base", "head", "added", "removed", "changed")
@@ -71,6 +87,28 @@ def _rows(report: Mapping[str, Any], n: Mapping[str, int], moved: bool, aligned:
         else "no row added, removed or changed"
     )
     return f"Rows: {count(n['base'])} → {count(n['head'])}, {what} (by content){counted}."
+
+
+def _schema_line(report: Mapping[str, Any], found: Mapping[str, Any], schema: list[str]) -> str:
+    """The schema's changes; on a dataset with no feature in common, the PR's features."""
+    replaced = any(
+        shape.items(item, "contract_change")[:1] == ["features"]
+        for item in shape.items(report.get("contract_change", []), "contract_change")
+    )
+    if not replaced:
+        return "Schema: " + ("; ".join(schema) if schema else "unchanged") + "."
+    kinds: dict[str, list[str]] = {"numeric": [], "categorical": []}
+    for i, item in enumerate(shape.items(found.get("schema", []), "data.schema")):
+        what, name, _, new = shape.items(item, f"data.schema[{i}]")
+        if what == "added":
+            kinds[shape.choice(new, KINDS, "kind")].append(shape.text(name, "feature"))
+    listed = "; ".join(f"{kind} {names(given)}" for kind, given in kinds.items() if given)
+    kept = [s for s in schema if s.startswith(("target", "classes"))]
+    total = sum(len(given) for given in kinds.values())
+    also = "; ".join(kept)
+    return f"Features of the PR ({count(total)}): {listed}." + (
+        f" {also[:1].upper()}{also[1:]}." if also else ""
+    )
 
 
 def _schema(changes: list[Any]) -> list[str]:
@@ -116,12 +154,17 @@ def _balance(report: Mapping[str, Any], classes: list[Any]) -> str:
         label = code(shape.text(parts[0], "class"))
         base, head = (shape.whole(p, f"data.classes[{i}]") for p in parts[1:])
         rows.append((label, base, head))
+    total = sum(h for _, _, h in rows)
+    share = [f"{h / total:.1%}" if total else MISSING for _, _, h in rows]
     if report.get("contract_change"):
-        shown = [[label, count(h)] for label, _, h in rows if h]
-        return grid(["class", "PR"], shown, right=(1,)) if shown else ""
-    shown = [[label, count(b), count(h), f"{h - b:+,d}" if h != b else "0"] for label, b, h in rows]
-    columns = ["class", revision(report), "PR", "change"]
-    return grid(columns, shown, right=(1, 2, 3)) if shown else ""
+        shown = [[label, count(h), s] for (label, _, h), s in zip(rows, share, strict=True)]
+        return grid(["class", "rows (PR)", "share"], shown, right=(1, 2)) if shown else ""
+    shown = [
+        [label, count(b), count(h), f"{h - b:+,d}" if h != b else "0", s]
+        for (label, b, h), s in zip(rows, share, strict=True)
+    ]
+    columns = ["class", revision(report), "PR", "change", "share (PR)"]
+    return grid(columns, shown, right=(1, 2, 3, 4)) if shown else ""
 
 
 def _drift(

@@ -105,11 +105,15 @@ def schema_changes(base: DataContract, head: DataContract) -> list[SchemaChange]
     if base.classes != head.classes:
         old, new = ([label_text(c) for c in side.classes] for side in (base, head))
         changes.append(("classes", None, old, new))
+    # Only for features both sides have: an added or removed one says so already.
+    both = base_kind.keys() & head_kind.keys()
     changes += [
-        ("nullable", c, False, True) for c in sorted(set(head.nullable) - set(base.nullable))
+        ("nullable", c, False, True)
+        for c in sorted(both & (set(head.nullable) - set(base.nullable)))
     ]
     changes += [
-        ("nullable", c, True, False) for c in sorted(set(base.nullable) - set(head.nullable))
+        ("nullable", c, True, False)
+        for c in sorted(both & (set(base.nullable) - set(head.nullable)))
     ]
     return changes
 
@@ -139,13 +143,14 @@ def diff_data(
         rows = diff_rows(row_hashes(base, shared), row_hashes(head, shared))
     else:  # nothing to compare rows by: every row is new
         rows = RowDiff(len(base), len(head), len(head), len(base), 0, True)
+    # The PR's class balance always shows: on a new dataset it is the first thing to read.
     target = head_contract.target
-    classes = {}
-    if target in base.columns:
-        labels = list(dict.fromkeys([*base_contract.classes, *head_contract.classes]))
-        base_counts = base[target].value_counts()
-        head_counts = head[target].value_counts()
-        classes = {c: (int(base_counts.get(c, 0)), int(head_counts.get(c, 0))) for c in labels}
+    labels = list(dict.fromkeys([*base_contract.classes, *head_contract.classes]))
+    if target not in base.columns:
+        labels = list(head_contract.classes)
+    base_counts = base[target].value_counts() if target in base.columns else pd.Series()
+    head_counts = head[target].value_counts()
+    classes = {c: (int(base_counts.get(c, 0)), int(head_counts.get(c, 0))) for c in labels}
     drift = [
         Drift(name, psi(base[name], head[name]), describe(base[name]), describe(head[name]))
         for name in head_contract.features

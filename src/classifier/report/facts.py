@@ -28,15 +28,17 @@ def report_data(c: Comparison, figures: list[str]) -> dict[str, Any]:
         "contract_change": [list(change) for change in c.contract_change],
         "pipeline_error": c.pipeline_error,
         "rules": [rule.to_data() for rule in c.rules],
-        "metrics": {"base": c.base.metrics, "head": c.head.metrics},
+        # A replaced data contract leaves nothing to set beside the PR's numbers: the
+        # first report on a team's own data shows that data's results on their own.
+        "metrics": {"base": c.base.metrics if comparable else None, "head": c.head.metrics},
         "per_class": {"base": c.base.per_class if comparable else None, "head": c.head.per_class},
         "params_diff": [list(item) for item in c.params_diff[:PARAMS_SHOWN]],
         "params_more": max(0, len(c.params_diff) - PARAMS_SHOWN),
         "data": _data(c),
         "confusion": _confusion(c),
-        "selection": {"base": c.base.cv, "head": c.head.cv},
+        "selection": {"base": c.base.cv if comparable else None, "head": c.head.cv},
         "importance": {
-            "base": c.base.importance,
+            "base": c.base.importance if comparable else None,
             "head": c.head.importance,
             "scoring": c.head.cv["scoring"] if c.head.cv else None,
         },
@@ -73,6 +75,7 @@ def _data(c: Comparison) -> dict[str, Any] | None:
             for d in drift
         ],
         "drift_levels": [MOVED, MAJOR],
+        "warnings": list((c.head.summary or {}).get("warnings", [])),
         "dropped": [_dropped(c.base.raw), _dropped(c.head.raw)],
     }
 

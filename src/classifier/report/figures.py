@@ -63,15 +63,22 @@ def figures(c: Comparison) -> dict[str, Figure]:
 def _selection(c: Comparison) -> Figure:
     head = c.head.cv or {}
     return plots.cv_compare(
-        _paired(c.base.cv["candidates"] if c.base.cv else [], head["candidates"], "name", c),
+        _paired(
+            _base(c, c.base.cv["candidates"] if c.base.cv else []), head["candidates"], "name", c
+        ),
         head["scoring"],
     )
 
 
 def _importance(c: Comparison) -> Figure:
     scoring = c.head.cv["scoring"] if c.head.cv else "score"
-    paired = _paired(c.base.importance or [], c.head.importance or [], "feature", c)
+    paired = _paired(_base(c, c.base.importance or []), c.head.importance or [], "feature", c)
     return plots.importance_compare(paired, scoring)
+
+
+def _base(c: Comparison, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The base's rows, or none when the data contract changed (nothing to compare)."""
+    return [] if c.contract_change else rows
 
 
 def _paired(

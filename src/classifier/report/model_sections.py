@@ -88,9 +88,21 @@ def selection(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     head = _cv(found.get("head"), "selection.head")
     if not head:
         return "### Model selection\n\nThe PR has no cross-validation results."
-    base = _cv(found.get("base"), "selection.base") or {"candidates": []}
-    old = {r["name"]: r for r in base["candidates"]}
+    base = _cv(found.get("base"), "selection.base")
     scoring = head["scoring"]
+    if base is None:  # no baseline, or a new data contract: the PR's candidates alone
+        rows = [
+            [
+                f"**{code(r['name'])}**" if r["name"] == head["best"] else code(r["name"]),
+                f"{number(r['mean'], 4)} ± {number(r['std'], 4)}",
+                value(r["best_params"]),
+            ]
+            for r in head["candidates"]
+        ]
+        return _selection_text(
+            head, "", grid(["candidate", "mean ± std", "best params"], rows, right=(1,)), figures
+        )
+    old = {r["name"]: r for r in base["candidates"]}
     rows = [
         [
             f"**{code(r['name'])}**" if r["name"] == head["best"] else code(r["name"]),
@@ -112,6 +124,11 @@ def selection(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
         f" (was {code(before)} on {revision(report)})" if before not in (None, head["best"]) else ""
     )
     columns = ["candidate", revision(report), "PR (mean ± std)", "change", "best params (PR)"]
+    return _selection_text(head, was, grid(columns, rows, right=(1, 2, 3)), figures)
+
+
+def _selection_text(head: dict[str, Any], was: str, table: str, figures: Mapping[str, str]) -> str:
+    scoring = head["scoring"]
     sample = head["sample"]
     sampled = (
         f" Selection ran on a stratified sample of {count(sample['rows'])} of the "
@@ -123,9 +140,7 @@ def selection(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     image = f"\n\n{figures['selection']}" if "selection" in figures else ""
     return (
         f"### Model selection\n\nBest by {count(head['cv_folds'])}-fold CV {scoring}: "
-        f"**{code(head['best'])}**{was}.{sampled}\n\n"
-        + grid(columns, rows, right=(1, 2, 3))
-        + image
+        f"**{code(head['best'])}**{was}.{sampled}\n\n" + table + image
     )
 
 
@@ -146,13 +161,18 @@ def importance(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     head = _importance(found.get("head"), "importance.head")
     if not head:
         return "### Feature importance\n\nThe PR has no importance results."
-    old = dict(_importance(found.get("base"), "importance.base") or [])
-    rows = [[code(f), number(old.get(f), 4), number(mean, 4)] for f, mean in head]
+    base = _importance(found.get("base"), "importance.base")
+    if base is None:  # no baseline, or a new data contract: the PR's alone
+        table = grid(["feature", "PR"], [[code(f), number(m, 4)] for f, m in head], right=(1,))
+    else:
+        old = dict(base)
+        rows = [[code(f), number(old.get(f), 4), number(mean, 4)] for f, mean in head]
+        table = grid(["feature", revision(report), "PR"], rows, right=(1, 2))
     scoring = found.get("scoring")
     scoring = "score" if scoring is None else shape.choice(scoring, METRICS, "importance.scoring")
     image = f"\n\n{figures['importance']}" if "importance" in figures else ""
     return (
         f"### Feature importance\n\nDrop in {scoring} when a feature is shuffled (test set).\n\n"
-        + grid(["feature", revision(report), "PR"], rows, right=(1, 2))
+        + table
         + image
     )

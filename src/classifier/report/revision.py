@@ -83,6 +83,7 @@ class Side:
     importance: list[dict[str, Any]] | None = None
     confusion: list[dict[str, Any]] | None = None
     raw: pd.DataFrame | None = None
+    summary: dict[str, Any] | None = None  # the data summary prepare wrote (paths.data_report)
     notes: list[str] = field(default_factory=list)
 
 
@@ -102,6 +103,7 @@ def load_side(reader: Reader, fallback: Params) -> Side:
     side.cv = _read_json(reader, side.paths.cv_report, CV_SHAPE, notes)
     side.importance = _read_json(reader, side.paths.importance, IMPORTANCE_SHAPE, notes)
     side.confusion = _read_json(reader, side.paths.confusion, CONFUSION_SHAPE, notes)
+    side.summary = _read_summary(reader, side)
     side.raw = _read_raw(reader, side)
     return side
 
@@ -164,6 +166,7 @@ METRICS_SHAPE: TypeAdapter[Any] = TypeAdapter(dict[str, float | None])
 PER_CLASS_SHAPE: TypeAdapter[Any] = TypeAdapter(dict[str, dict[str, float | None]])
 CV_SHAPE: TypeAdapter[Any] = TypeAdapter(_CV)
 IMPORTANCE_SHAPE: TypeAdapter[Any] = TypeAdapter(list[_Importance])
+SUMMARY_SHAPE: TypeAdapter[Any] = TypeAdapter(dict[str, Any])
 CONFUSION_SHAPE: TypeAdapter[Any] = TypeAdapter(list[_Cell])
 
 
@@ -185,6 +188,14 @@ def _read_json(reader: Reader, path: Path, expected: TypeAdapter[Any], notes: li
         notes.append(f"{where} is not a results file this report can read ({reason}); ignored")
         return None
     return data
+
+
+def _read_summary(reader: Reader, side: Side) -> dict[str, Any] | None:
+    """The data summary: a DVC output, so a revision's may not be in any cache (None)."""
+    try:
+        return _read_json(reader, side.paths.data_report, SUMMARY_SHAPE, side.notes)
+    except (DvcException, OSError):
+        return None
 
 
 def _read_raw(reader: Reader, side: Side) -> pd.DataFrame | None:

@@ -142,6 +142,14 @@ def metrics(report: Mapping[str, Any]) -> str:
     base = shape.obj(_side(report, "metrics", "base") or {}, "metrics.base")
     head = shape.obj(_side(report, "metrics", "head") or {}, "metrics.head")
     comparable = not report.get("contract_change")
+    if not base:  # a new data contract, or no baseline yet: the PR's numbers on their own
+        rows = [[_metric_name(m), number(shape.real(head[m], m), 6)] for m in METRICS if m in head]
+        text = "### Metrics (test set)\n\n" + grid(["metric", "PR"], rows, right=(1,))
+        per_class = [[r[0], r[1], r[3]] for r in _per_class_rows(report, False)]
+        if per_class:
+            table = grid(["class", "metric", "PR"], per_class, right=(2,))
+            text += "\n\n" + details("Per-class scores", table)
+        return text
     rows = []
     for m in (m for m in METRICS if m in head or m in base):
         old, new = shape.real(base.get(m), m), shape.real(head.get(m), m)

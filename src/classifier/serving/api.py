@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from classifier.contracts.categories import from_text, kind
+from classifier.contracts.categories import text as category_text
 from classifier.contracts.keys import dotted
 from classifier.contracts.labels import Label, label_text
 
@@ -51,17 +53,25 @@ def row_model(schema: dict[str, Any]) -> type[BaseModel]:
         kind = kind | None if column in nullable else kind
         fields[names[column]] = (kind, Field(alias=column, description="number"))
     for column, categories in schema["categorical"].items():
-        # Categories stored as integer codes in the data are JSON numbers in requests.
-        kind = Literal[tuple(categories)]
+        # Integer codes are JSON numbers in requests, true/false JSON booleans.
+        kind = one_of(categories)
         kind = kind | None if column in nullable else kind
         fields[names[column]] = (kind, Field(alias=column, description="category"))
     config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
     return create_model("Row", __config__=config, **fields)
 
 
+def one_of(values: list[Any]) -> Any:
+    """The type of a field holding one of `values`: both booleans make a plain `bool`,
+    whose refusal reads `Input should be a valid boolean`, not `False or True`."""
+    if set(values) == {False, True} and kind(values) is bool:
+        return bool
+    return Literal[tuple(values)]
+
+
 def prediction_model(classes: list[Label]) -> type[BaseModel]:
     """One answer: the label and a probability per class."""
-    label: Any = Literal[tuple(classes)]
+    label: Any = one_of(list(classes))
     return create_model(
         "Prediction",
         label=(label, Field(description="the most probable class")),
@@ -83,7 +93,7 @@ class FeedbackBase(BaseModel):
 
 def feedback_model(classes: list[Label]) -> type[FeedbackBase]:
     """FeedbackBase with `label` one of the contract's classes."""
-    label: Any = Literal[tuple(classes)]
+    label: Any = one_of(list(classes))
     return create_model(
         "Feedback", __base__=FeedbackBase, label=(label, Field(description="the true class"))
     )
@@ -91,7 +101,7 @@ def feedback_model(classes: list[Label]) -> type[FeedbackBase]:
 
 def rows_columns(rows: list[BaseModel], schema: dict[str, Any]) -> dict[str, np.ndarray]:
     """Requests as the model's input columns, in contract order: numbers as float64,
-    categoricals as the file's text (integer codes included), missing values as NaN."""
+    categoricals as the model's text (integer codes included), missing values as NaN."""
     names = field_names(schema)
     columns: dict[str, np.ndarray] = {}
     for column in schema["numeric"]:
@@ -100,7 +110,9 @@ def rows_columns(rows: list[BaseModel], schema: dict[str, Any]) -> dict[str, np.
     for column in schema["categorical"]:
         # The imputer treats NaN, not None, as missing in object columns.
         values = [getattr(row, names[column]) for row in rows]
-        columns[column] = np.array([np.nan if v is None else str(v) for v in values], dtype=object)
+        columns[column] = np.array(
+            [np.nan if v is None else category_text(v) for v in values], dtype=object
+        )
     return columns
 
 
@@ -110,13 +122,22 @@ def rows_frame(rows: list[BaseModel], schema: dict[str, Any]) -> pd.DataFrame:
 
 
 def request_rows(frame: pd.DataFrame, schema: dict[str, Any]) -> list[dict[str, Any]]:
-    """Table rows as request rows (the inverse of `rows_frame`): null for missing, codes as ints."""
+    """Table rows as request rows (the inverse of `rows_frame`): null for missing, integer
+    codes as ints, booleans as booleans."""
     rows = frame[[*schema["numeric"], *schema["categorical"]]].astype(object)
     rows = rows.where(rows.notna(), None)
     for column, categories in schema["categorical"].items():
-        if categories and isinstance(categories[0], int):
-            rows[column] = [None if v is None else int(v) for v in rows[column]]
+        of = kind(categories)
+        if of is not str:
+            rows[column] = [None if v is None else _typed(v, of) for v in rows[column]]
     return [{str(k): v for k, v in row.items()} for row in rows.to_dict(orient="records")]
+
+
+def _typed(value: Any, of: type) -> Any:
+    """A table cell as a request carries it: 2.0 read from a file of codes is 2."""
+    if of is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return from_text(category_text(value), of)
 
 
 def predict(model: Any, frame: Any, classes: list[Label]) -> list[dict[str, Any]]:

@@ -22,6 +22,8 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
+from classifier.contracts.categories import text
+
 log = logging.getLogger(__name__)
 
 Columns = Mapping[str, np.ndarray]
@@ -68,7 +70,7 @@ def probe(schema: dict[str, Any]) -> dict[str, np.ndarray]:
     """Rows made from a feature schema as requests can carry them: every category, each
     range's edges and middle, a missing value in every column that may be missing."""
     nullable = set(schema.get("nullable", []))
-    categories = {c: [str(v) for v in values] for c, values in schema["categorical"].items()}
+    categories = {c: [text(v) for v in values] for c, values in schema["categorical"].items()}
     rows = max([4, *(len(v) + 1 for v in categories.values())])
     columns: dict[str, np.ndarray] = {}
     for column, (low, high) in schema["numeric"].items():

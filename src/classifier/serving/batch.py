@@ -42,6 +42,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
+from classifier.contracts.categories import BOOLEAN, from_text, kind
+from classifier.contracts.categories import text as category_text
 from classifier.contracts.csvfields import Ragged, ragged_rows
 from classifier.contracts.errors import UserError
 from classifier.contracts.labels import label_text
@@ -218,6 +220,16 @@ def _arrow_texts(column: pd.Series, known: list[str]) -> tuple[np.ndarray, ...]:
     return values[index], seen[index], index == len(values) - 1
 
 
+def _booleans(column: pd.Series) -> pd.Series:
+    """A boolean feature's cells in the model's spelling: `True`, `TRUE` and a parquet
+    boolean all read `true`; anything else is left for the check to refuse."""
+    if pd.api.types.is_bool_dtype(column):
+        return column.map(category_text, na_action="ignore").astype(object)
+    cells = column.astype("string")
+    words = cells.str.strip().str.lower()
+    return words.where(words.isin(list(BOOLEAN)), cells).astype(object)
+
+
 def check(chunk: pd.DataFrame, schema: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The chunk as model input columns, and which rows break the schema's rules."""
     nullable = set(schema["nullable"])
@@ -232,7 +244,9 @@ def check(chunk: pd.DataFrame, schema: dict[str, Any]) -> tuple[dict[str, np.nda
         bad |= ~ok
         columns[name] = values
     for name, categories in schema["categorical"].items():
-        column, known = chunk[name], [str(c) for c in categories]
+        column, known = chunk[name], [category_text(c) for c in categories]
+        if kind(categories) is bool:
+            column = _booleans(column)
         if isinstance(column.dtype, pd.StringDtype):
             text, ok, missing = _arrow_texts(column, known)
         else:
@@ -257,10 +271,8 @@ def request_row(row: pd.Series, schema: dict[str, Any]) -> dict[str, Any]:
         text = _texts(pd.Series([row[name]], dtype=object))[0]
         if pd.isna(text):
             out[name] = None
-        elif categories and isinstance(categories[0], int):
-            out[name] = int(text) if text.lstrip("-").isdigit() else text
         else:
-            out[name] = text
+            out[name] = from_text(text, kind(categories))
     return out
 
 
@@ -356,7 +368,8 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for name in frame.columns:
         column = frame[name]
         if isinstance(column.dtype, pd.CategoricalDtype):  # the label: quote its categories
-            names = pd.Series(column.cat.categories.astype(str))
+            # Labels spelled as everywhere else: booleans `true`/`false`, not Python's.
+            names = pd.Series([label_text(c) for c in column.cat.categories], dtype=object)
             out[name] = column.cat.rename_categories(_quoted(names, names).tolist())
         elif column.dtype == object or isinstance(column.dtype, pd.StringDtype):
             out[name] = _quoted(column, column.astype("string").fillna(""))
@@ -515,6 +528,14 @@ def _with_unread(lost: pd.DataFrame, unread: list[tuple[int, str]]) -> pd.DataFr
     return both.sort_values("row", kind="stable", ignore_index=True)
 
 
+def _lines(refused: pd.DataFrame, lines: bool) -> pd.DataFrame:
+    """A CSV input's refused rows also by file line, as `make check` names them (the
+    header is line 1); `row` stays the 0-based number the output's rows carry."""
+    if lines:
+        refused.insert(1, "line", pd.to_numeric(refused["row"]) + 2, allow_duplicates=True)
+    return refused.loc[:, ~refused.columns.duplicated()]
+
+
 def empty_scores(scorer: Scorer, ids: list[str]) -> pd.DataFrame:
     """The output's columns, for a file without a row to score."""
     columns = {c: pd.Series(dtype=object) for c in ids or ["row"]}
@@ -544,6 +565,7 @@ def predict(
     rows = RowNumbers([r.number - 2 for r in cut])
     unread = [(r.number - 2, r.reason) for r in cut]  # data row (0-based), reason
     first, behind = 0, Behind()
+    lines = _format(source, "input") == ".csv"
     try:
         skip = frozenset(r.number - 1 for r in cut)
         for chunk in prefetched(chunks(source, needed, scorer.dialect, chunk_rows, skip)):
@@ -565,9 +587,9 @@ def predict(
                 lost.insert(0, "reason", why, allow_duplicates=True)
                 lost.insert(0, "row", chunk.index[~keep], allow_duplicates=True)
                 lost = lost.loc[:, ~lost.columns.duplicated()]
-                behind.write(refusals, _with_unread(lost, passed))
+                behind.write(refusals, _lines(_with_unread(lost, passed), lines))
         if unread:  # ragged rows after the last row read
-            behind.write(refusals, _with_unread(_no_rows(needed), unread))
+            behind.write(refusals, _lines(_with_unread(_no_rows(needed), unread), lines))
         behind.wait()
         scores.finish(empty_scores(scorer, ids))
         if refusals.rows:

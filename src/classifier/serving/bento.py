@@ -10,7 +10,6 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -22,6 +21,7 @@ import joblib
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from classifier.contracts.categories import Category, typed
 from classifier.contracts.drift import reference
 from classifier.contracts.errors import UserError
 from classifier.contracts.files import read_json, write_json
@@ -35,7 +35,6 @@ from classifier.serving.artifacts import BENTO_INFO, REFERENCE
 log = logging.getLogger(__name__)
 
 BENTOFILE = Path("bentofile.yaml")
-INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 BUILD_CONTEXT = Path("src")
 REQUIREMENTS = Path("build/bento-requirements.txt")  # `uv export --only-group serve`
 REFERENCE_FILE = "reference.json"  # in the stored model's folder
@@ -66,23 +65,13 @@ def _outward(value: float, step: float, direction: Callable[[float], int]) -> fl
     return round(direction(value / step) * step, max(0, -math.floor(math.log10(step))))
 
 
-def as_codes(categories: list[str]) -> list[str] | list[int]:
-    """Categories that are all integers as written (`1`, `-2`, not `01` or `1.0`) as ints.
-
-    A column of integer codes is sent as JSON numbers: `"grade": 2`, not `"grade": "2"`.
-    """
-    if all(INTEGER.fullmatch(value) for value in categories):
-        return sorted(int(value) for value in categories)
-    return categories
-
-
 def feature_schema(model: Pipeline, contract: DataContract, train: pd.DataFrame) -> dict[str, Any]:
     """The inputs the service accepts: numbers in range, categoricals seen in training."""
-    categories: dict[str, list[str] | list[int]] = {}
+    categories: dict[str, list[Category]] = {}
     if contract.categorical:
         encoder = model.named_steps["preprocess"].named_transformers_["categorical"]["onehot"]
         for column, seen in zip(contract.categorical, encoder.categories_, strict=True):
-            categories[column] = as_codes([str(value) for value in seen])
+            categories[column] = typed([str(value) for value in seen])
     return {
         "target": contract.target,
         "classes": list(contract.classes),

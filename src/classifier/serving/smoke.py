@@ -5,6 +5,12 @@ before anything is published: /readyz, /metadata naming this model and commit, e
 test row answered as the model file answers it (labels exactly, probabilities to
 rounding), and a bad request refused with a 400 that names the field.
 
+A test row the service's own request type refuses (a category training never saw: the
+model's encoder would ignore it, the service refuses it) is expected to be refused,
+with the same field named; every other row must be answered as the model answers it.
+So a rare level that fell into the test split never breaks a release, and the smoke
+test says which rows it was.
+
 Calls go through BentoML's own client (`bentoml.SyncHTTPClient`). Readiness does not:
 its wait loop retries a refused connection without pausing (one core spinning while
 the server starts on the other) and cannot tell a crashed server from a slow one;
@@ -28,12 +34,14 @@ import httpx
 import joblib
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.git import commit_sha
+from classifier.contracts.keys import dotted
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import Params, load_params
-from classifier.serving.api import request_rows
+from classifier.serving.api import request_rows, row_model
 from classifier.serving.artifacts import built_bento
 
 log = logging.getLogger(__name__)
@@ -113,20 +121,39 @@ def bentoml_serve(
         yield server
 
 
-def mismatches(answers: list[dict[str, Any]], model: Any, frame: pd.DataFrame) -> list[str]:
-    """Where the service disagrees with the model file (rounding of 1e-12 allowed)."""
+def mismatches(
+    answers: list[dict[str, Any]], model: Any, frame: pd.DataFrame, rows: list[int] | None = None
+) -> list[str]:
+    """Where the service disagrees with the model file (rounding of 1e-12 allowed); `rows`
+    numbers the frame's rows in messages (default 0, 1, …)."""
     problems = []
     expected = model.predict(frame)
     proba = model.predict_proba(frame)
-    for i, answer in enumerate(answers):
+    names = rows or list(range(len(frame)))
+    for i, answer in enumerate(answers[: len(frame)]):
         if answer["label"] != expected[i]:
-            problems.append(f"row {i}: label {answer['label']!r}, model says {expected[i]!r}")
-        served = np.array([answer["probabilities"][label_text(c)] for c in model.classes_])
-        if not np.allclose(served, proba[i], rtol=1e-12, atol=1e-15):
-            problems.append(f"row {i}: probabilities differ from the model's")
+            said = f"label {answer['label']!r}, model says {label_text(expected[i])!r}"
+            problems.append(f"row {names[i]}: {said}")
+        served = np.array([answer["probabilities"].get(label_text(c)) for c in model.classes_])
+        if None in served or not np.allclose(
+            served.astype(float), proba[i], rtol=1e-12, atol=1e-15
+        ):
+            problems.append(f"row {names[i]}: probabilities differ from the model's")
     if len(answers) != len(frame):
         problems.append(f"{len(answers)} answers for {len(frame)} rows")
     return problems
+
+
+def expected_refusals(rows: list[dict[str, Any]], schema: dict[str, Any]) -> dict[int, str]:
+    """Test rows the service's request type refuses, each with the path it must name."""
+    Row = row_model(schema)
+    refused = {}
+    for i, row in enumerate(rows):
+        try:
+            Row.model_validate(row)
+        except ValidationError as err:
+            refused[i] = dotted(["rows", 0, *err.errors()[0]["loc"]])
+    return refused
 
 
 def check(url: str, params: Params, model_tag: str, commit: str) -> list[str]:
@@ -138,16 +165,40 @@ def check(url: str, params: Params, model_tag: str, commit: str) -> list[str]:
         if (metadata["model"], metadata["git_sha"]) != (model_tag, commit):
             served = f"{metadata['model']} from {metadata['git_sha']}"
             raise UserError(f"/metadata names {served}, not {model_tag} from {commit}")
-        answers = client.predict(rows=request_rows(frame, metadata["features"]))
-        problems = mismatches(answers, model, frame)
+        rows = request_rows(frame, metadata["features"])
+        expected = expected_refusals(rows, metadata["features"])
+        kept = [i for i in range(len(rows)) if i not in expected]
+        if not kept:
+            raise UserError(f"the service's request type refuses all {len(rows)} test rows")
+        answers = client.predict(rows=[rows[i] for i in kept])
+        problems = mismatches(answers, model, frame.iloc[kept], kept)
         if problems:
             raise UserError("the service disagrees with the model file: " + "; ".join(problems[:5]))
         refused = refusal(client, metadata["features"])
-    return [
+        unseen = [refused_as_expected(client, i, rows[i], path) for i, path in expected.items()]
+    passed = [
         f"/metadata names model {model_tag}, commit {commit[:12]}",
-        f"{len(frame)} test rows answered as the model file answers them",
+        f"{len(kept)} test rows answered as the model file answers them",
         f"a bad request is refused: 400 {refused}",
     ]
+    if unseen:
+        passed.append(
+            f"{len(unseen)} test rows refused as expected (values training never saw, which "
+            "the model would ignore): " + "; ".join(unseen[:5]) + (" …" if len(unseen) > 5 else "")
+        )
+    return passed
+
+
+def refused_as_expected(client: bentoml.SyncHTTPClient, i: int, row: dict, path: str) -> str:
+    """Send test row `i` alone; the service must refuse it with a 400 naming `path`."""
+    response = client.request("POST", "/predict", json={"rows": [row]})
+    error = response.json().get("error", "") if response.status_code == 400 else ""
+    if path not in error:
+        raise UserError(
+            f"test row {i} holds a value training never saw ({path}); the service answered "
+            f"HTTP {response.status_code} {response.text[:200]!r}, not a 400 naming it"
+        )
+    return f"test row {i}: {error.split(';')[0]}"
 
 
 def refusal(client: bentoml.SyncHTTPClient, schema: dict[str, Any]) -> str:
@@ -155,7 +206,7 @@ def refusal(client: bentoml.SyncHTTPClient, schema: dict[str, Any]) -> str:
     field = next(iter([*schema["numeric"], *schema["categorical"]]))
     response = client.request("POST", "/predict", json={"rows": [{}]})
     error = response.json().get("error", "") if response.status_code == 400 else ""
-    if f"rows[0].{field}" not in error:
+    if dotted(["rows", 0, field]) not in error:
         raise UserError(
             f"a row without '{field}' got HTTP {response.status_code} {response.text[:200]!r}, "
             "not a 400 naming the field"

@@ -9,6 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 from sklearn.model_selection import train_test_split
 
+from classifier.contracts.categories import is_boolean_text
 from classifier.contracts.csvfields import ragged_rows
 from classifier.contracts.dvc_output import not_pulled
 from classifier.contracts.errors import UserError
@@ -57,12 +58,25 @@ def parse_raw(raw: bytes, name: str, contract: DataContract) -> pd.DataFrame:
         repeated = repeated_rows(frame)
         dropped = int(repeated.sum())
         frame = frame[~repeated.to_numpy()].reset_index(drop=True)
-    frame = frame[[contract.target, *contract.features]]
+    header = [str(name) for name in frame.columns]
+    frame = spell_booleans(frame[[contract.target, *contract.features]], contract.categorical)
     kind = contract.label_kind
     if kind is not str:  # no missing label is left: the plain dtype of the labels
         frame = frame.astype({contract.target: "int64" if kind is int else "bool"})
     frame.attrs[DROPPED] = dropped  # counted where the user looks: make run, summary, report
+    frame.attrs[COLUMNS] = header  # for warnings about data.ignore (stages.quality)
     return frame
+
+
+def spell_booleans(frame: pd.DataFrame, categorical: list[str]) -> pd.DataFrame:
+    """Categoricals holding only true/false (any case; pandas writes `True`) spelled
+    `true`/`false`: the one spelling the model, the service and the records share."""
+    spelled = {}
+    for column in categorical:
+        cells = frame[column]
+        if is_boolean_text(cells.dropna().unique()):
+            spelled[column] = cells.str.strip().str.lower()
+    return frame.assign(**spelled) if spelled else frame
 
 
 def read_target(frame: pd.DataFrame, contract: DataContract) -> tuple[pd.DataFrame, list[str]]:
@@ -89,6 +103,8 @@ def read_target(frame: pd.DataFrame, contract: DataContract) -> tuple[pd.DataFra
 
 # How many identical rows `parse_raw` dropped (data.duplicates: drop), on the frame it returns.
 DROPPED = "duplicates_dropped"
+# The file's header, on the frame `parse_raw` returns (which keeps only target and features).
+COLUMNS = "file_columns"
 
 
 def repeated_rows(frame: pd.DataFrame) -> pd.Series:

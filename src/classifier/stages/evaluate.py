@@ -1,5 +1,6 @@
 """Stage `evaluate`: test-set metrics, per-class scores, confusion counts, feature importance."""
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -12,10 +13,12 @@ from sklearn.metrics import check_scoring, confusion_matrix
 from sklearn.pipeline import Pipeline
 
 from classifier.contracts.files import write_json
-from classifier.contracts.labels import Label
+from classifier.contracts.labels import Label, label_text
 from classifier.contracts.params import Params, load_params
 from classifier.stages.compute import backend
 from classifier.stages.scoring import compute_metrics, per_class, scorer
+
+log = logging.getLogger(__name__)
 
 # Below this much sequential scoring, permutation importance runs in this process: a
 # pool of worker processes takes about a second to start (each imports scikit-learn).
@@ -103,12 +106,24 @@ def confusion_counts(matrix: np.ndarray, classes: list[Label]) -> list[dict[str,
     ]
 
 
+def never_predicted(confusion: list[dict[str, Any]], classes: list[Label]) -> list[str]:
+    """The classes (as text) the model predicted for no test row."""
+    predicted = {label_text(r["predicted"]) for r in confusion if r["count"]}
+    return [label_text(c) for c in classes if label_text(c) not in predicted]
+
+
 def main(argv: list[str]) -> None:
     """Read the model and test split; write metrics, per-class scores, confusion, importances."""
     params = load_params()
     model = joblib.load(params.paths.model)
     with backend(params.compute):
         result = evaluate(model, pd.read_parquet(params.paths.test_data), params)
+    for label in never_predicted(result.confusion, params.data.classes):
+        log.warning(
+            "warning: the model predicts class %r for no test row: its precision and F1 are "
+            "0, and `make test`'s model checks fail on it (tests/model/test_behaviour.py)",
+            label,
+        )
     write_json(params.paths.metrics, result.metrics)
     write_json(params.paths.per_class, result.per_class)
     write_json(params.paths.confusion, result.confusion)

@@ -16,7 +16,7 @@ from classifier.contracts.dvc_output import failure_reason
 from classifier.contracts.errors import UserError
 from classifier.contracts.params import load_params
 from classifier.stages.compute import reachable
-from classifier.stages.prepare import describe, prepare
+from classifier.stages.prepare import describe, prepare, warnings
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,11 @@ QUIET = ("> ", "Generating lock file", "Updating lock file", "Use `dvc push`")
 
 
 def check() -> str:
-    """`make check`: every check of the prepare stage, nothing written; a one-line summary."""
+    """`make check`: every check of the prepare stage, nothing written; a one-line summary
+    and a line per data-quality warning."""
     params = load_params()
-    return describe(params, prepare(params))
+    prepared = prepare(params)
+    return "\n".join([describe(params, prepared), *warnings(params, prepared)])
 
 
 def shown(line: str) -> bool:

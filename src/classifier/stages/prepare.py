@@ -20,9 +20,11 @@ from classifier.contracts.errors import UserError
 from classifier.contracts.files import write_json, write_parquet
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import PARAMS_FILE, Params, load_params
+from classifier.contracts.quality import phrase
 from classifier.stages.candidates import candidate_problems
 from classifier.stages.compute import reachable
-from classifier.stages.data import DROPPED, cv_problems, load_raw, split, summarize
+from classifier.stages.data import COLUMNS, DROPPED, cv_problems, load_raw, split, summarize
+from classifier.stages.quality import data_warnings
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,20 @@ def prepare(params: Params) -> Prepared:
     if problems:
         raise UserError(f"{params.paths.raw_data}: " + "; ".join(problems))
     reachable(params.compute)
-    return Prepared(train, test, summarize(raw, train, test, params.data))
+    summary = summarize(raw, train, test, params.data)
+    columns = raw.attrs.get(COLUMNS, list(raw.columns))
+    summary["warnings"] = data_warnings(
+        raw, columns, train, test, params.data, params.train.cv_folds
+    )
+    return Prepared(train, test, summary)
+
+
+def warnings(params: Params, prepared: Prepared) -> list[str]:
+    """The data-quality warnings as lines for the terminal, the file named."""
+    return [
+        f"warning: {params.paths.raw_data}: {phrase(found, repr)}"
+        for found in prepared.summary["warnings"]
+    ]
 
 
 def describe(params: Params, prepared: Prepared) -> str:
@@ -73,6 +88,8 @@ def main(argv: list[str]) -> None:
     params = load_params()
     prepared = prepare(params)
     log.info("%s", describe(params, prepared))
+    for line in warnings(params, prepared):
+        log.warning("%s", line)
     write_parquet(params.paths.train_data, prepared.train)
     write_parquet(params.paths.test_data, prepared.test)
     write_json(params.paths.data_report, prepared.summary)
