@@ -9,6 +9,7 @@ read the service's own output and measure the live accuracy computed here.
 
 import json
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -78,6 +79,15 @@ def stream(records: Path, name: str) -> list[dict]:
     ]
 
 
+def both_workers_up(log: Path, timeout: float = 60.0) -> None:
+    """/readyz answers once one worker is up; on a busy machine the other can start seconds
+    later and miss the traffic. Wait until the log says both initialised."""
+    deadline = time.monotonic() + timeout
+    while log.read_text().count("Service classifier initialized") < 2:
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.2)
+
+
 def test_predictions_feedback_and_refusals_each_reach_their_own_stream(project, tmp_path):
     repo, home, tag = project
     records = tmp_path / "records"
@@ -89,7 +99,9 @@ def test_predictions_feedback_and_refusals_each_reach_their_own_stream(project, 
     truth = sample["kind"].tolist()
     sent: list[dict] = []
     for part, seed in ((slice(0, 120), 1), (slice(120, 240), 2)):  # a restart between
-        with bentoml_serve(tag, repo, tmp_path / f"serve-{seed}.log", env) as server:
+        log = tmp_path / f"serve-{seed}.log"
+        with bentoml_serve(tag, repo, log, env) as server:
+            both_workers_up(log)
             schema = httpx.get(f"{server.url}/metadata", timeout=30).json()["features"]
             rows = request_rows(sample.drop(columns=["kind"]), schema)
             sent += traffic(server.url, rows[part], truth[part], seed)
