@@ -86,7 +86,10 @@ def test_s3_in_and_out(clone, moto_s3):
     assert [o["Key"] for o in listed] == ["out/scores.csv"]  # nothing half-written beside it
 
 
-def test_the_stored_model_scores_and_its_records_are_monitored(clone, tmp_path):
+@pytest.mark.parametrize("model", ["stored", "file"])
+def test_the_stored_model_scores_and_its_records_are_monitored(clone, tmp_path, model):
+    """By its tag, or as the model file that `make bento` stored: records name the model
+    either way, so monitoring judges them as that model's, not another's."""
     home = tmp_path / "bentoml"
     build_bento(clone, home)
     model_tag = json.loads((clone / "build/bento.json").read_text())["model"]
@@ -94,7 +97,8 @@ def test_the_stored_model_scores_and_its_records_are_monitored(clone, tmp_path):
     rows.to_parquet(clone / "rows.parquet", index=False)
     records = tmp_path / "records"
     command = ["classifier", "predict", "rows.parquet", "scores.parquet"]
-    command += ["--model", model_tag, "--records", str(records)]
+    command += ["--records", str(records)]
+    command += ["--model", model_tag] if model == "stored" else []
     result = run(command, clone, BENTOML_HOME=str(home))
     assert f"with {model_tag} in" in result.stderr
     assert_model_answers(clone, rows, pd.read_parquet(clone / "scores.parquet"))
@@ -111,3 +115,4 @@ def test_the_stored_model_scores_and_its_records_are_monitored(clone, tmp_path):
     assert findings["rows"] == len(rows)
     report = (clone / "batch-monitor/report.md").read_text()
     assert f"predictions of `{model_tag}` in" in report
+    assert "### Other versions" not in report

@@ -135,7 +135,7 @@ def test_a_real_dataset_goes_from_the_raw_file_to_a_checked_release(template, tm
     findings = json.loads((repo / "mon/findings.json").read_text())
     assert findings["rows"] == sent
     text = (repo / "mon/report.md").read_text()
-    assert "other models" not in text
+    assert "### Other versions" not in text
 
     # The template's own dataset and model checks follow the new contract, unedited.
     tiers = run(

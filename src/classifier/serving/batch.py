@@ -46,6 +46,7 @@ from classifier.contracts.categories import BOOLEAN, from_text, kind
 from classifier.contracts.categories import text as category_text
 from classifier.contracts.csvfields import Ragged, ragged_rows
 from classifier.contracts.errors import UserError
+from classifier.contracts.files import read_json
 from classifier.contracts.labels import label_text
 from classifier.contracts.locations import records_location
 from classifier.serving import api, records
@@ -74,14 +75,17 @@ class Scorer:
         return [*self.schema["numeric"], *self.schema["categorical"]]
 
 
-def load_scorer(source: str) -> Scorer:
-    """A model file (the working tree's, with params.yaml) or a BentoML model tag."""
+def load_scorer(source: str, recorded: bool = False) -> Scorer:
+    """A model file (the working tree's, with params.yaml) or a BentoML model tag.
+
+    With `recorded`, a model file the last `make bento` stored is named by its tag, so
+    monitoring judges its records as that model's (not "another model's")."""
     if source.endswith(".joblib") or Path(source).is_file():
-        return _from_file(Path(source))
+        return _from_file(Path(source), recorded)
     return _from_store(source)
 
 
-def _from_file(path: Path) -> Scorer:
+def _from_file(path: Path, recorded: bool) -> Scorer:
     import joblib
 
     from classifier.contracts.params import load_params
@@ -96,7 +100,23 @@ def _from_file(path: Path) -> Scorer:
     model = joblib.load(path)
     schema = feature_schema(model, params.data, pd.read_parquet(train_path))
     dialect = {"sep": params.data.sep, "na_values": list(params.data.na_values)}
-    return Scorer(model, schema, dialect, str(path))
+    return Scorer(model, schema, dialect, _file_tag(path) if recorded else str(path))
+
+
+def _file_tag(path: Path) -> str:
+    """How records name a model file: the stored model's tag when the last `make bento`
+    stored these very bytes (so `make monitor` judges them as that model), else the path."""
+    import bentoml
+
+    from classifier.serving.artifacts import BENTO_INFO
+
+    try:
+        tag = read_json(BENTO_INFO)["model"]
+        stored = Path(bentoml.models.get(tag).path_of(api.MODEL_FILE))
+        same = stored.read_bytes() == path.read_bytes()
+    except (OSError, KeyError, TypeError, ValueError, bentoml.exceptions.NotFound):
+        return str(path)
+    return str(tag) if same else str(path)
 
 
 def _from_store(tag: str) -> Scorer:
@@ -616,7 +636,7 @@ def main(argv: list[str]) -> None:
         raise UserError("say what to score and where: make predict IN=rows.csv OUT=scores.parquet")
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `docker stop`: as Ctrl-C
     started = time.perf_counter()
-    scorer = load_scorer(args.model)
+    scorer = load_scorer(args.model, recorded=args.records is not None)
     rejects = args.rejects or rejects_location(args.output)
     recorder = Recorder(records_location(args.records), scorer) if args.records else None
     scored, rejected = predict(
