@@ -16,6 +16,7 @@ from typing import Any
 import joblib
 import pandas as pd
 
+from classifier.contracts.features import FeatureSchema
 from classifier.contracts.params import load_params
 from classifier.serving.api import predict, request_rows
 from classifier.serving.bento import feature_schema
@@ -26,7 +27,7 @@ def write(
     folder: Path,
     predictions: list[list[Any]],
     feedback: list[list[Any]],
-    schema: dict[str, Any],
+    schema: FeatureSchema,
 ) -> None:
     """Log (request, model, row, answer) single-row predictions and (request, row, label)
     feedback (one call per label), as the service would for rows of that feature schema."""
@@ -35,8 +36,8 @@ def write(
             "log_path": str(folder),
             "predictions": predictions,
             "feedback": feedback,
-            "features": [*schema["numeric"], *schema["categorical"]],
-            "numeric": list(schema["numeric"]),
+            "features": schema.features,
+            "numeric": list(schema.numeric),
         }
     )
     subprocess.run(

@@ -16,6 +16,7 @@ from testkit.repo import git_commit, run
 from testkit.server import build_bento, served_bento
 from testkit.swap import baseline, breast_cancer, swap, template_clone
 
+from classifier.contracts.features import FeatureSchema
 from classifier.serving.api import request_rows
 
 
@@ -62,7 +63,9 @@ def test_check_run_report_bento_serve_and_the_dataset_tests_all_work(swapped: Pa
     with served_bento(swapped, home, tag, tmp_path / "serve.log") as server:
         meta = httpx.get(f"{server.url}/metadata", timeout=30).json()
         assert meta["classes"] == ["malignant", "benign"]
-        rows = request_rows(breast_cancer().frame.head(3), meta["features"])
+        rows = request_rows(
+            breast_cancer().frame.head(3), FeatureSchema.from_json(meta["features"])
+        )
         answers = httpx.post(f"{server.url}/predict", json={"rows": rows}, timeout=30).json()
     assert [a["label"] for a in answers] == ["malignant"] * 3  # the table's first rows
     assert list(answers[0]["probabilities"]) == ["malignant", "benign"]

@@ -22,6 +22,7 @@ from testkit.datasets import fruit
 from testkit.repo import fixture_repo, run, tool_env
 from testkit.server import build_bento
 
+from classifier.contracts.features import FeatureSchema
 from classifier.serving.api import request_rows
 from classifier.serving.smoke import bentoml_serve
 
@@ -58,7 +59,7 @@ def serve_and_send(project, records: Path, rows: pd.DataFrame, log: Path) -> lis
     options = f"services.classifier.monitoring.options.log_path={records}"
     env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options, FEEDBACK_TOKEN="t0k")  # noqa: S106
     with bentoml_serve(tag, repo, log, env) as server, httpx.Client(base_url=server.url) as http:
-        schema = http.get("/metadata").json()["features"]
+        schema = FeatureSchema.from_json(http.get("/metadata").json()["features"])
         sent = request_rows(rows.drop(columns=["kind"]), schema)
         alone, batched = sent[: ROWS - BATCHED], sent[ROWS - BATCHED :]
         bodies = [{"rows": [row]} for row in alone]
@@ -244,7 +245,7 @@ def test_records_go_to_an_otlp_collector_by_configuration_alone(project, tmp_pat
     env["OTEL_BLRP_SCHEDULE_DELAY"] = "100"  # export every 100 ms, not every second
     rows = traffic(repo, shift=False, seed=3).head(3)
     with bentoml_serve(tag, repo, tmp_path / "serve.log", env) as server:
-        schema = httpx.get(f"{server.url}/metadata").json()["features"]
+        schema = FeatureSchema.from_json(httpx.get(f"{server.url}/metadata").json()["features"])
         sent = request_rows(rows.drop(columns=["kind"]), schema)
         answer = httpx.post(f"{server.url}/predict", json={"rows": sent})
         assert answer.status_code == 200

@@ -20,6 +20,7 @@ from testkit.repo import git_commit, run, tool_env
 from testkit.server import build_bento
 from testkit.swap import Swap, baseline, swap, template_clone
 
+from classifier.contracts.features import FeatureSchema
 from classifier.serving.api import request_rows
 from classifier.serving.smoke import bentoml_serve
 
@@ -154,7 +155,7 @@ def served_traffic(repo: Path, home: Path, tag: str, records: Path, data: Swap, 
     options = f"services.classifier.monitoring.options.log_path={records}"
     env = tool_env(BENTOML_HOME=str(home), BENTOML_CONFIG_OPTIONS=options, FEEDBACK_TOKEN=TOKEN)
     with bentoml_serve(tag, repo, log, env) as server, httpx.Client(base_url=server.url) as http:
-        schema = http.get("/metadata").json()["features"]
+        schema = FeatureSchema.from_json(http.get("/metadata").json()["features"])
         rows = request_rows(test.drop(columns=[target]), schema)
         answered, labels = 0, []
         for start in range(0, len(rows), 50):

@@ -21,6 +21,7 @@ from testkit.datasets import fruit
 from testkit.repo import fixture_repo, run, tool_env
 from testkit.server import build_bento
 
+from classifier.contracts.features import FeatureSchema
 from classifier.serving import records as fields
 from classifier.serving.api import request_rows
 from classifier.serving.smoke import bentoml_serve
@@ -102,7 +103,9 @@ def test_predictions_feedback_and_refusals_each_reach_their_own_stream(project, 
         log = tmp_path / f"serve-{seed}.log"
         with bentoml_serve(tag, repo, log, env) as server:
             both_workers_up(log)
-            schema = httpx.get(f"{server.url}/metadata", timeout=30).json()["features"]
+            schema = FeatureSchema.from_json(
+                httpx.get(f"{server.url}/metadata", timeout=30).json()["features"]
+            )
             rows = request_rows(sample.drop(columns=["kind"]), schema)
             sent += traffic(server.url, rows[part], truth[part], seed)
 

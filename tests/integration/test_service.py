@@ -14,6 +14,7 @@ import pytest
 from testkit.repo import run
 from testkit.server import build_bento, schemathesis, served_bento
 
+from classifier.contracts.features import FeatureSchema
 from classifier.serving.api import request_rows
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -42,7 +43,11 @@ def offline(served, client):
     repo = served[1]
     model = joblib.load(repo / "models/model.joblib")
     test = pd.read_parquet(repo / "data/prepared/test.parquet").drop(columns=["kind"])
-    return model, test, request_rows(test, client.get("/metadata").json()["features"])
+    return (
+        model,
+        test,
+        request_rows(test, FeatureSchema.from_json(client.get("/metadata").json()["features"])),
+    )
 
 
 def predict(client: httpx.Client, rows: list[dict]) -> httpx.Response:

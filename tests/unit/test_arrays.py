@@ -10,16 +10,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from classifier.contracts.features import FeatureSchema
 from classifier.serving.arrays import ArrayModel, array_model, probe
 from classifier.serving.bento import feature_schema
 from classifier.stages.candidates import MODELS, build_pipeline, make_model
 from classifier.stages.data import split
 
 
-def columns(frame: pd.DataFrame, schema: dict) -> dict[str, np.ndarray]:
+def columns(frame: pd.DataFrame, schema: FeatureSchema) -> dict[str, np.ndarray]:
     """A frame's features as the service builds them from requests."""
-    found = {c: frame[c].to_numpy(dtype="float64") for c in schema["numeric"]}
-    for c in schema["categorical"]:
+    found = {c: frame[c].to_numpy(dtype="float64") for c in schema.numeric}
+    for c in schema.categorical:
         found[c] = np.array([v if isinstance(v, str) else np.nan for v in frame[c]], dtype=object)
     return found
 
@@ -41,11 +42,9 @@ def test_every_candidate_answers_bit_for_bit_on_arrays(name, fruit_frame, fruit_
 
 
 def test_the_probe_holds_every_category_the_range_edges_and_gaps_where_allowed():
-    schema = {
-        "numeric": {"x": [0.0, 10.0], "y": [1.0, 2.0]},
-        "categorical": {"c": [1, 2, 3, 4, 5], "d": ["p", "q"]},
-        "nullable": ["x", "c"],
-    }
+    numeric = {"x": (0.0, 10.0), "y": (1.0, 2.0)}
+    categorical = {"c": (1, 2, 3, 4, 5), "d": ("p", "q")}
+    schema = FeatureSchema("t", (0, 1), numeric, categorical, ("x", "c"))
     rows = probe(schema)
     assert {v for v in rows["c"] if isinstance(v, str)} == {"1", "2", "3", "4", "5"}
     assert pd.isna(rows["c"]).any()
@@ -63,7 +62,7 @@ def fitted(transformer) -> tuple[Pipeline, dict]:
             ("model", LogisticRegression()),
         ]
     ).fit(X, [0, 1, 0, 1])
-    schema = {"numeric": {"a": [0.0, 3.0], "b": [0.0, 1.0]}, "categorical": {}, "nullable": []}
+    schema = FeatureSchema("t", (0, 1), {"a": (0.0, 3.0), "b": (0.0, 1.0)}, {})
     return pipeline, schema
 
 
@@ -91,5 +90,5 @@ def test_passed_through_columns_take_the_array_path():
 def test_a_pipeline_of_another_shape_is_served_as_it_is():
     X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
     pipeline = Pipeline([("model", LogisticRegression())]).fit(X, [0, 1, 0, 1])
-    schema = {"numeric": {"a": [0.0, 3.0]}, "categorical": {}, "nullable": []}
+    schema = FeatureSchema("t", (0, 1), {"a": (0.0, 3.0)}, {})
     assert array_model(pipeline, schema) is None

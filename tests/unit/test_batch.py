@@ -9,13 +9,11 @@ from classifier.serving import api
 from classifier.serving.batch import Scorer, check, predict, request_row
 from classifier.serving.bento import feature_schema
 
-DIALECT = {"sep": ",", "na_values": ["NA", ""]}
-
 
 @pytest.fixture(scope="module")
 def scorer(fruit_model, fruit_params) -> Scorer:
     model, train, _ = fruit_model
-    return Scorer(model, feature_schema(model, fruit_params.data, train), DIALECT, "test")
+    return Scorer(model, feature_schema(model, fruit_params.data, train), "test")
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +102,9 @@ def test_rows_the_checks_pass_are_rows_the_service_accepts(scorer):
     rng = np.random.default_rng(0)
     schema = scorer.schema
     choices: dict[str, list] = {}
-    for name, (low, high) in schema["numeric"].items():
+    for name, (low, high) in schema.numeric.items():
         choices[name] = [low, high, (low + high) / 2, low - 1, high + 1, np.nan, "x", np.inf]
-    for name, categories in schema["categorical"].items():
+    for name, categories in schema.categorical.items():
         choices[name] = [*map(str, categories), "nope", None, "", " 1"]
     frame = pd.DataFrame(
         {name: rng.choice(np.array(values, dtype=object), 400) for name, values in choices.items()}

@@ -40,7 +40,7 @@ def test_boolean_cells_in_any_case_are_read_as_one_spelling(trained):
 
 def test_the_service_takes_json_booleans_for_boolean_features_and_nothing_else(trained):
     schema = trained[-1]
-    assert schema["categorical"]["degree"] == [False, True]
+    assert schema.categorical["degree"] == (False, True)
     Row = api.row_model(schema)
     row = {"age": 30.0, "income": 20000.0, "degree": True, "married": False, "region": "north"}
     parsed = Row.model_validate(row)
@@ -77,9 +77,8 @@ def test_batch_scoring_reads_any_spelling_and_writes_true_and_false(trained, tmp
     rows["degree"] = ["True", "FALSE", "true", "false", "yes", "True"]  # `yes` is no boolean
     inp = tmp_path / "in.csv"
     rows.to_csv(inp, index=False)
-    dialect = {"sep": ",", "na_values": ["NA", ""]}
     out = tmp_path / "out.csv"
-    scorer = Scorer(model, schema, dialect, "test")
+    scorer = Scorer(model, schema, "test")
     assert predict(str(inp), str(out), scorer, [], str(tmp_path / "rejects.csv")) == (5, 1)
     found = pd.read_csv(out, dtype=str)
     assert set(found["label"]) <= {"true", "false"}

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from testkit.datasets import params_for
 
+from classifier.contracts.features import FeatureSchema
 from classifier.contracts.params import parse_params
 from classifier.contracts.quality import TEMPLATES, phrase
 from classifier.serving.smoke import expected_refusals
@@ -94,11 +95,9 @@ def test_every_kind_has_a_sentence_and_refuses_what_is_not_a_count():
 
 
 def test_the_smoke_test_expects_exactly_the_rows_the_request_type_refuses():
-    schema = {
-        "numeric": {"size": [0.0, 10.0]},
-        "categorical": {"Kitchen.Qual": ["Ex", "Gd"], "grade": [1, 2]},
-        "nullable": [],
-    }
+    schema = FeatureSchema(
+        "quality", (3, 4), {"size": (0.0, 10.0)}, {"Kitchen.Qual": ("Ex", "Gd"), "grade": (1, 2)}
+    )
     rows = [
         {"size": 1.0, "Kitchen.Qual": "Gd", "grade": 1},
         {"size": 1.0, "Kitchen.Qual": "Po", "grade": 2},  # a level training never saw

@@ -12,6 +12,7 @@ MODULES = [
     "classifier.monitor.window",
     "classifier.contracts.locations",
     "classifier.contracts.keys",
+    "classifier.contracts.features",
 ]
 
 

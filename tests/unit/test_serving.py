@@ -8,19 +8,22 @@ import pytest
 from pydantic import ValidationError
 
 from classifier.contracts.categories import typed
+from classifier.contracts.features import FeatureSchema
 from classifier.serving import api as serving
 from classifier.serving.api import request_rows
 from classifier.serving.bento import feature_schema, numeric_ranges
 from classifier.stages.data import split
 from classifier.stages.train import CandidateResult, refit
 
-SCHEMA = {
-    "target": "species",
-    "classes": ["Adelie", "Chinstrap", "Gentoo"],
-    "numeric": {"bill_length_mm": [0.0, 90.0], "body mass (g)": [0.0, 9000.0]},
-    "categorical": {"island": ["Biscoe", "Dream"], "sex": ["female", "male"]},
-    "nullable": ["body mass (g)", "sex"],
-}
+SCHEMA = FeatureSchema.from_json(
+    {
+        "target": "species",
+        "classes": ["Adelie", "Chinstrap", "Gentoo"],
+        "numeric": {"bill_length_mm": [0.0, 90.0], "body mass (g)": [0.0, 9000.0]},
+        "categorical": {"island": ["Biscoe", "Dream"], "sex": ["female", "male"]},
+        "nullable": ["body mass (g)", "sex"],
+    }
+)
 ROW = {"bill_length_mm": 40.0, "body mass (g)": 4000.0, "island": "Dream", "sex": "male"}
 
 
@@ -87,7 +90,9 @@ def test_predictions_equal_the_models_own(fruit_model, fruit_params):
     schema = feature_schema(model, fruit_params.data, train)
     Row = serving.row_model(schema)
     rows = [Row.model_validate(r) for r in request_rows(X, schema)]
-    answers = serving.predict(model, serving.rows_frame(rows, schema), fruit_params.data.classes)
+    answers = serving.predict(
+        model, pd.DataFrame(serving.rows_columns(rows, schema)), fruit_params.data.classes
+    )
     assert [a["label"] for a in answers] == list(model.predict(X))
     proba = pd.DataFrame(model.predict_proba(X), columns=model.classes_)
     served = pd.DataFrame([a["probabilities"] for a in answers])[list(model.classes_)]
@@ -97,15 +102,15 @@ def test_predictions_equal_the_models_own(fruit_model, fruit_params):
 def test_schema_limits_categories_to_those_seen_in_training(fruit_model, fruit_params):
     model, train, _ = fruit_model
     schema = feature_schema(model, fruit_params.data, train)
-    assert schema["categorical"]["origin"] == ["east", "north", "south"]
-    assert schema["categorical"]["colour"] == ["dark red", "green", "red"]
-    assert schema["classes"] == ["pear", "apple", "cherry"]
+    assert schema.categorical["origin"] == ("east", "north", "south")
+    assert schema.categorical["colour"] == ("dark red", "green", "red")
+    assert schema.classes == ("pear", "apple", "cherry")
 
 
 def test_integer_codes_are_json_numbers_in_requests(fruit_model, fruit_params):
     model, train, _ = fruit_model
     schema = feature_schema(model, fruit_params.data, train)
-    assert schema["categorical"]["grade"] == [1, 2, 3]
+    assert schema.categorical["grade"] == (1, 2, 3)
     Row = serving.row_model(schema)
     row = {
         "weight (g)": 150.0,
@@ -114,7 +119,7 @@ def test_integer_codes_are_json_numbers_in_requests(fruit_model, fruit_params):
         "origin": "north",
         "colour": "red",
     }
-    frame = serving.rows_frame([Row.model_validate({**row, "grade": 2})], schema)
+    frame = pd.DataFrame(serving.rows_columns([Row.model_validate({**row, "grade": 2})], schema))
     assert frame["grade"].tolist() == ["2"]  # the text the model was trained on
     with pytest.raises(ValidationError, match="grade"):
         Row.model_validate({**row, "grade": "2"})
@@ -152,11 +157,11 @@ def test_integer_labels_are_answered_as_numbers_with_text_keys(churn_frame, chur
 
 
 def test_columns_that_differ_only_in_punctuation_get_distinct_fields():
-    schema = {"numeric": {"a b": [0, 1], "a_b": [0, 1]}, "categorical": {}, "nullable": []}
-    names = serving.field_names(schema)
+    schema = FeatureSchema("y", (0, 1), {"a b": (0.0, 1.0), "a_b": (0.0, 1.0)}, {})
+    names = schema.field_names()
     assert len(set(names.values())) == 2
     row = serving.row_model(schema).model_validate({"a b": 0.5, "a_b": 0.25})
-    assert serving.rows_frame([row], schema).iloc[0].tolist() == [0.5, 0.25]
+    assert pd.DataFrame(serving.rows_columns([row], schema)).iloc[0].tolist() == [0.5, 0.25]
 
 
 def test_numeric_ranges_widen_the_training_span_and_stay_non_negative():

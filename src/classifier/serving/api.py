@@ -1,23 +1,22 @@
 """What the service needs, without BentoML: typed request/response models and predictions.
 
-Everything here is derived from the feature schema stored with the model (see
-classifier.bento): numbers are numbers, categoricals are limited to the categories
-seen in training, and null is accepted only for features the contract lets be
-missing. The bento ships the serving package and the two standard-library contracts
-it imports (keys, labels), so it holds no pipeline code (no DVC, pandera, scikit-learn
-training code).
+Everything here is derived from the feature schema stored with the model
+(contracts.features, written by serving.bento): numbers are numbers, categoricals are
+limited to the categories seen in training, and null is accepted only for features the
+contract lets be missing. The bento ships the serving package and the standard-library
+contracts it imports (categories, features, keys, labels), so it holds no pipeline code
+(no DVC, pandera, scikit-learn training code).
 """
 
 import json
-import re
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from classifier.contracts.categories import from_text, kind
-from classifier.contracts.categories import text as category_text
+from classifier.contracts.categories import kind
+from classifier.contracts.features import FeatureSchema
 from classifier.contracts.keys import dotted
 from classifier.contracts.labels import Label, label_text
 
@@ -26,35 +25,18 @@ MODEL_FILE = "model.joblib"
 MAX_ROWS = 10_000
 
 
-def field_name(column: str) -> str:
-    """A Python identifier for a column; the JSON key stays the column name (alias)."""
-    name = re.sub(r"\W", "_", column)
-    return f"f_{name}" if not name or name[0].isdigit() or name.startswith("_") else name
-
-
-def field_names(schema: dict[str, Any]) -> dict[str, str]:
-    """Column -> field name, unique even when two columns differ only in punctuation."""
-    names: dict[str, str] = {}
-    for column in [*schema["numeric"], *schema["categorical"]]:
-        name = field_name(column)
-        while name in names.values():
-            name += "_"
-        names[column] = name
-    return names
-
-
-def row_model(schema: dict[str, Any]) -> type[BaseModel]:
+def row_model(schema: FeatureSchema) -> type[BaseModel]:
     """One request row: every feature required, typed from the schema, unknown keys refused."""
-    nullable = set(schema["nullable"])
-    names = field_names(schema)
+    nullable = set(schema.nullable)
+    names = schema.field_names()
     fields: dict[str, Any] = {}
-    for column, (low, high) in schema["numeric"].items():
+    for column, (low, high) in schema.numeric.items():
         kind: Any = Annotated[float, Field(allow_inf_nan=False, ge=low, le=high)]
         kind = kind | None if column in nullable else kind
         fields[names[column]] = (kind, Field(alias=column, description="number"))
-    for column, categories in schema["categorical"].items():
+    for column, categories in schema.categorical.items():
         # Integer codes are JSON numbers in requests, true/false JSON booleans.
-        kind = one_of(categories)
+        kind = one_of(list(categories))
         kind = kind | None if column in nullable else kind
         fields[names[column]] = (kind, Field(alias=column, description="category"))
     config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
@@ -99,45 +81,39 @@ def feedback_model(classes: list[Label]) -> type[FeedbackBase]:
     )
 
 
-def rows_columns(rows: list[BaseModel], schema: dict[str, Any]) -> dict[str, np.ndarray]:
+def rows_columns(rows: list[BaseModel], schema: FeatureSchema) -> dict[str, np.ndarray]:
     """Requests as the model's input columns, in contract order: numbers as float64,
     categoricals as the model's text (integer codes included), missing values as NaN."""
-    names = field_names(schema)
+    names = schema.field_names()
     columns: dict[str, np.ndarray] = {}
-    for column in schema["numeric"]:
+    for column in schema.numeric:
         values = [getattr(row, names[column]) for row in rows]
         columns[column] = np.array([np.nan if v is None else v for v in values], dtype="float64")
-    for column in schema["categorical"]:
+    for column in schema.categorical:
         # The imputer treats NaN, not None, as missing in object columns.
         values = [getattr(row, names[column]) for row in rows]
         columns[column] = np.array(
-            [np.nan if v is None else category_text(v) for v in values], dtype=object
+            [np.nan if v is None else schema.model_text(v) for v in values], dtype=object
         )
     return columns
 
 
-def rows_frame(rows: list[BaseModel], schema: dict[str, Any]) -> pd.DataFrame:
-    """Requests as the model's input table (`rows_columns` as a data frame)."""
-    return pd.DataFrame(rows_columns(rows, schema))
-
-
-def request_rows(frame: pd.DataFrame, schema: dict[str, Any]) -> list[dict[str, Any]]:
-    """Table rows as request rows (the inverse of `rows_frame`): null for missing, integer
-    codes as ints, booleans as booleans."""
-    rows = frame[[*schema["numeric"], *schema["categorical"]]].astype(object)
+def request_rows(frame: pd.DataFrame, schema: FeatureSchema) -> list[dict[str, Any]]:
+    """Table rows as request rows (the inverse of `rows_columns`): null for missing,
+    integer codes as ints, booleans as booleans."""
+    rows = frame[schema.features].astype(object)
     rows = rows.where(rows.notna(), None)
-    for column, categories in schema["categorical"].items():
-        of = kind(categories)
-        if of is not str:
-            rows[column] = [None if v is None else _typed(v, of) for v in rows[column]]
+    for column in schema.categorical:
+        if schema.category_kind(column) is not str:
+            rows[column] = [None if v is None else _typed(schema, column, v) for v in rows[column]]
     return [{str(k): v for k, v in row.items()} for row in rows.to_dict(orient="records")]
 
 
-def _typed(value: Any, of: type) -> Any:
+def _typed(schema: FeatureSchema, column: str, value: Any) -> Any:
     """A table cell as a request carries it: 2.0 read from a file of codes is 2."""
-    if of is int and isinstance(value, float) and value.is_integer():
-        return int(value)
-    return from_text(category_text(value), of)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return schema.json_value(column, schema.model_text(value))
 
 
 def predict(model: Any, frame: Any, classes: list[Label]) -> list[dict[str, Any]]:

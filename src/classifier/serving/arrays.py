@@ -23,6 +23,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from classifier.contracts.categories import text
+from classifier.contracts.features import FeatureSchema
 
 log = logging.getLogger(__name__)
 
@@ -66,23 +67,23 @@ def _block(columns: Columns, names: list[str]) -> np.ndarray:
     return np.column_stack(arrays).astype(dtype, copy=False)
 
 
-def probe(schema: dict[str, Any]) -> dict[str, np.ndarray]:
+def probe(schema: FeatureSchema) -> dict[str, np.ndarray]:
     """Rows made from a feature schema as requests can carry them: every category, each
     range's edges and middle, a missing value in every column that may be missing."""
-    nullable = set(schema.get("nullable", []))
-    categories = {c: [text(v) for v in values] for c, values in schema["categorical"].items()}
+    nullable = set(schema.nullable)
+    categories = {c: [text(v) for v in values] for c, values in schema.categorical.items()}
     rows = max([4, *(len(v) + 1 for v in categories.values())])
     columns: dict[str, np.ndarray] = {}
-    for column, (low, high) in schema["numeric"].items():
+    for column, (low, high) in schema.numeric.items():
         cycle = [low, high, (low + high) / 2, *([np.nan] if column in nullable else [])]
         columns[column] = np.array([cycle[i % len(cycle)] for i in range(rows)], dtype="float64")
     for column, values in categories.items():
-        cycle = [*values, *([np.nan] if column in nullable else [])]
-        columns[column] = np.array([cycle[i % len(cycle)] for i in range(rows)], dtype=object)
+        options = [*values, *([np.nan] if column in nullable else [])]
+        columns[column] = np.array([options[i % len(options)] for i in range(rows)], dtype=object)
     return columns
 
 
-def array_model(pipeline: Any, schema: dict[str, Any]) -> ArrayModel | None:
+def array_model(pipeline: Any, schema: FeatureSchema) -> ArrayModel | None:
     """The array path, or None where it would answer differently (or cannot be built)."""
     try:
         fast = ArrayModel(pipeline)

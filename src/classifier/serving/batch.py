@@ -42,10 +42,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
-from classifier.contracts.categories import BOOLEAN, from_text, kind
+from classifier.contracts.categories import BOOLEAN
 from classifier.contracts.categories import text as category_text
 from classifier.contracts.csvfields import Ragged, ragged_rows
 from classifier.contracts.errors import UserError
+from classifier.contracts.features import CsvDialect, FeatureSchema
 from classifier.contracts.files import read_json
 from classifier.contracts.labels import label_text
 from classifier.contracts.locations import records_location
@@ -58,7 +59,6 @@ MODEL = os.environ.get("CLASSIFIER_MODEL", "models/model.joblib")
 CHUNK_ROWS = 100_000
 RECORD_ROWS = 1_000  # rows per record line, as a 1,000-row request would be recorded
 FORMATS = (".csv", ".parquet")
-CSV_DIALECT = {"sep": ",", "na_values": ["NA", ""]}  # params.yaml's defaults
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,12 @@ class Scorer:
     """A model with the schema its inputs are checked against, and how to name it."""
 
     model: Any
-    schema: dict[str, Any]
-    dialect: dict[str, Any]
+    schema: FeatureSchema
     tag: str
 
     @property
     def features(self) -> list[str]:
-        return [*self.schema["numeric"], *self.schema["categorical"]]
+        return self.schema.features
 
 
 def load_scorer(source: str, recorded: bool = False) -> Scorer:
@@ -99,8 +98,7 @@ def _from_file(path: Path, recorded: bool) -> Scorer:
         raise UserError(f"{train_path} not found; run `make run` (or `dvc pull`) first")
     model = joblib.load(path)
     schema = feature_schema(model, params.data, pd.read_parquet(train_path))
-    dialect = {"sep": params.data.sep, "na_values": list(params.data.na_values)}
-    return Scorer(model, schema, dialect, _file_tag(path) if recorded else str(path))
+    return Scorer(model, schema, _file_tag(path) if recorded else str(path))
 
 
 def _file_tag(path: Path) -> str:
@@ -132,7 +130,8 @@ def _from_store(tag: str) -> Scorer:
         ) from None
     model = joblib.load(stored.path_of(api.MODEL_FILE))
     metadata: dict[str, Any] = dict(stored.info.metadata)
-    return Scorer(model, metadata["features"], metadata.get("csv", CSV_DIALECT), str(stored.tag))
+    schema = FeatureSchema.from_json(metadata["features"], metadata.get("csv"))
+    return Scorer(model, schema, str(stored.tag))
 
 
 # ---- reading ----
@@ -145,13 +144,13 @@ def _format(location: str, role: str) -> str:
     return suffix
 
 
-def ragged(location: str, dialect: dict[str, Any]) -> list[Ragged]:
+def ragged(location: str, dialect: CsvDialect) -> list[Ragged]:
     """A CSV file's rows with another number of fields than its header (a second read)."""
     if _format(location, "input") != ".csv":
         return []
     try:
         with fsspec.open(location, "rb") as stream:
-            return ragged_rows(stream, dialect["sep"])
+            return ragged_rows(stream, dialect.sep)
     except OSError:
         return []  # the reading proper says what is wrong
 
@@ -159,7 +158,7 @@ def ragged(location: str, dialect: dict[str, Any]) -> list[Ragged]:
 def chunks(
     location: str,
     columns: list[str],
-    dialect: dict[str, Any],
+    dialect: CsvDialect,
     rows: int,
     skip: frozenset[int] = frozenset(),
 ) -> Iterator[pd.DataFrame]:
@@ -174,15 +173,15 @@ def chunks(
                 for batch in table.iter_batches(batch_size=rows, columns=columns):
                     yield batch.to_pandas()
                 return
-            header = pd.read_csv(stream, sep=dialect["sep"], nrows=0).columns.tolist()
+            header = pd.read_csv(stream, sep=dialect.sep, nrows=0).columns.tolist()
             _check_columns(location, header, columns)
             stream.seek(0)
             yield from pd.read_csv(
                 stream,
-                sep=dialect["sep"],
+                sep=dialect.sep,
                 dtype=str,
                 keep_default_na=False,
-                na_values=dialect["na_values"],
+                na_values=list(dialect.na_values),
                 usecols=columns,
                 chunksize=rows,
                 skiprows=sorted(skip) or None,
@@ -250,12 +249,12 @@ def _booleans(column: pd.Series) -> pd.Series:
     return words.where(words.isin(list(BOOLEAN)), cells).astype(object)
 
 
-def check(chunk: pd.DataFrame, schema: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def check(chunk: pd.DataFrame, schema: FeatureSchema) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The chunk as model input columns, and which rows break the schema's rules."""
-    nullable = set(schema["nullable"])
+    nullable = set(schema.nullable)
     bad = np.zeros(len(chunk), dtype=bool)
     columns: dict[str, np.ndarray] = {}
-    for name, (low, high) in schema["numeric"].items():
+    for name, (low, high) in schema.numeric.items():
         values = _numbers(chunk[name])
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(values) & (values >= low) & (values <= high)
@@ -263,9 +262,9 @@ def check(chunk: pd.DataFrame, schema: dict[str, Any]) -> tuple[dict[str, np.nda
             ok = ok | chunk[name].isna().to_numpy()
         bad |= ~ok
         columns[name] = values
-    for name, categories in schema["categorical"].items():
-        column, known = chunk[name], [category_text(c) for c in categories]
-        if kind(categories) is bool:
+    for name, categories in schema.categorical.items():
+        column, known = chunk[name], [schema.model_text(c) for c in categories]
+        if schema.category_kind(name) is bool:
             column = _booleans(column)
         if isinstance(column.dtype, pd.StringDtype):
             text, ok, missing = _arrow_texts(column, known)
@@ -277,26 +276,23 @@ def check(chunk: pd.DataFrame, schema: dict[str, Any]) -> tuple[dict[str, np.nda
     return columns, bad
 
 
-def request_row(row: pd.Series, schema: dict[str, Any]) -> dict[str, Any]:
+def request_row(row: pd.Series, schema: FeatureSchema) -> dict[str, Any]:
     """A file row as a JSON request would carry it (for the service's own request type)."""
     out: dict[str, Any] = {}
-    for name in schema["numeric"]:
+    for name in schema.numeric:
         value = row[name]
         if pd.isna(value):
             out[name] = None
         else:
             number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
             out[name] = value if pd.isna(number) else float(number)
-    for name, categories in schema["categorical"].items():
+    for name in schema.categorical:
         text = _texts(pd.Series([row[name]], dtype=object))[0]
-        if pd.isna(text):
-            out[name] = None
-        else:
-            out[name] = from_text(text, kind(categories))
+        out[name] = None if pd.isna(text) else schema.json_value(name, text)
     return out
 
 
-def verdicts(rows: pd.DataFrame, Row: type[BaseModel], schema: dict[str, Any]) -> list[Any]:
+def verdicts(rows: pd.DataFrame, Row: type[BaseModel], schema: FeatureSchema) -> list[Any]:
     """For each row, the service's request type's verdict: the row as it parsed it, or why
     `/predict` would refuse it (a one-line reason)."""
     found: list[Any] = []
@@ -309,7 +305,7 @@ def verdicts(rows: pd.DataFrame, Row: type[BaseModel], schema: dict[str, Any]) -
 
 
 def judge(
-    chunk: pd.DataFrame, schema: dict[str, Any], Row: type[BaseModel]
+    chunk: pd.DataFrame, schema: FeatureSchema, Row: type[BaseModel]
 ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
     """Model input columns, which rows to score, and why each other row is refused."""
     columns, flagged = check(chunk, schema)
@@ -438,7 +434,7 @@ class Recorder:
     def write(self, good: pd.DataFrame, scored: pd.DataFrame) -> None:
         schema = self.scorer.schema
         rows = [request_row(r, schema) for _, r in good.iterrows()]
-        classes = [label_text(c) for c in schema["classes"]]
+        classes = [label_text(c) for c in schema.classes]
         answers = [
             {"label": label, "probabilities": {c: p[f"probability.{c}"] for c in classes}}
             for label, (_, p) in zip(scored["label"].tolist(), scored.iterrows(), strict=True)
@@ -452,7 +448,7 @@ class Recorder:
                 rows[part],
                 answers[part],
                 self.scorer.features,
-                set(schema["numeric"]),
+                set(schema.numeric),
             )
             with self.monitor() as monitor:
                 records.log(monitor, record)
@@ -503,7 +499,7 @@ def score(scorer: Scorer, columns: dict[str, np.ndarray], fast: Any) -> pd.DataF
     else:
         proba = scorer.model.predict_proba(pd.DataFrame(columns, columns=scorer.features))
     order = list(scorer.model.classes_)
-    classes = list(scorer.schema["classes"])
+    classes = list(scorer.schema.classes)
     # A categorical: written as a dictionary, not a hundred thousand strings (and the
     # contract's class order, not the model's, is the categories' order).
     picked = [classes.index(c) for c in order]
@@ -560,7 +556,7 @@ def empty_scores(scorer: Scorer, ids: list[str]) -> pd.DataFrame:
     """The output's columns, for a file without a row to score."""
     columns = {c: pd.Series(dtype=object) for c in ids or ["row"]}
     columns["label"] = pd.Series(dtype=object)
-    for c in scorer.schema["classes"]:
+    for c in scorer.schema.classes:
         columns[f"probability.{label_text(c)}"] = pd.Series(dtype="float64")
     return pd.DataFrame(columns)
 
@@ -581,14 +577,14 @@ def predict(
     needed = list(dict.fromkeys([*ids, *scorer.features]))
     scores = Output(output, kind, _staging(output))
     refusals = Output(rejects, ".csv", _staging(rejects))
-    cut = ragged(source, scorer.dialect)
+    cut = ragged(source, scorer.schema.csv)
     rows = RowNumbers([r.number - 2 for r in cut])
     unread = [(r.number - 2, r.reason) for r in cut]  # data row (0-based), reason
     first, behind = 0, Behind()
     lines = _format(source, "input") == ".csv"
     try:
         skip = frozenset(r.number - 1 for r in cut)
-        for chunk in prefetched(chunks(source, needed, scorer.dialect, chunk_rows, skip)):
+        for chunk in prefetched(chunks(source, needed, scorer.schema.csv, chunk_rows, skip)):
             chunk.index = rows.of(first, len(chunk))
             first += len(chunk)
             columns, keep, why = judge(chunk, scorer.schema, Row)

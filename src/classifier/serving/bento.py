@@ -24,6 +24,7 @@ from sklearn.pipeline import Pipeline
 from classifier.contracts.categories import Category, typed
 from classifier.contracts.drift import reference
 from classifier.contracts.errors import UserError
+from classifier.contracts.features import CsvDialect, FeatureSchema
 from classifier.contracts.files import read_json, write_json
 from classifier.contracts.git import commit_sha
 from classifier.contracts.labels import Label, label_text
@@ -65,20 +66,22 @@ def _outward(value: float, step: float, direction: Callable[[float], int]) -> fl
     return round(direction(value / step) * step, max(0, -math.floor(math.log10(step))))
 
 
-def feature_schema(model: Pipeline, contract: DataContract, train: pd.DataFrame) -> dict[str, Any]:
+def feature_schema(model: Pipeline, contract: DataContract, train: pd.DataFrame) -> FeatureSchema:
     """The inputs the service accepts: numbers in range, categoricals seen in training."""
-    categories: dict[str, list[Category]] = {}
+    categories: dict[str, tuple[Category, ...]] = {}
     if contract.categorical:
         encoder = model.named_steps["preprocess"].named_transformers_["categorical"]["onehot"]
         for column, seen in zip(contract.categorical, encoder.categories_, strict=True):
-            categories[column] = typed([str(value) for value in seen])
-    return {
-        "target": contract.target,
-        "classes": list(contract.classes),
-        "numeric": numeric_ranges(train, contract.numeric),
-        "categorical": categories,
-        "nullable": list(contract.nullable),
-    }
+            categories[column] = tuple(typed([str(value) for value in seen]))
+    ranges = numeric_ranges(train, contract.numeric)
+    return FeatureSchema(
+        target=contract.target,
+        classes=tuple(contract.classes),
+        numeric={column: (low, high) for column, (low, high) in ranges.items()},
+        categorical=categories,
+        nullable=tuple(contract.nullable),
+        csv=CsvDialect(contract.sep, tuple(contract.na_values)),
+    )
 
 
 def model_metadata(model: Pipeline, params: Params, raw_params: dict, sha: str) -> dict[str, Any]:
@@ -92,14 +95,14 @@ def model_metadata(model: Pipeline, params: Params, raw_params: dict, sha: str) 
         raise UserError(f"{metrics_path} not found; run `make run` before `make bento`")
     train = pd.read_parquet(params.paths.train_data)
     return {
-        "features": feature_schema(model, params.data, train),
+        "features": feature_schema(model, params.data, train).to_json(),
         "classes": list(params.data.classes),
         "git_sha": sha,
         "model_class": type(model.named_steps["model"]).__name__,
         "params_json": json.dumps(raw_params, sort_keys=True),
         "metrics_json": json.dumps(read_json(metrics_path), sort_keys=True),
         # How a CSV of these features is written (batch scoring reads files the same way).
-        "csv": {"sep": params.data.sep, "na_values": list(params.data.na_values)},
+        "csv": CsvDialect(params.data.sep, tuple(params.data.na_values)).to_json(),
     }
 
 

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
+from classifier.contracts.features import FeatureSchema
 from classifier.contracts.labels import Label
 from classifier.serving import api as serving
 from classifier.serving import records, streams
@@ -44,8 +45,8 @@ def _stored_model() -> Any:
 
 
 STORED = _stored_model()
-SCHEMA: dict[str, Any] = STORED.info.metadata["features"]
-CLASSES: list[Label] = SCHEMA["classes"]
+SCHEMA = FeatureSchema.from_json(STORED.info.metadata["features"])
+CLASSES: list[Label] = list(SCHEMA.classes)
 if TYPE_CHECKING:  # built at import from the stored schema; statically, pydantic models
     Row = BaseModel
     Prediction = BaseModel
@@ -118,7 +119,7 @@ def metadata() -> Metadata:
         created=info.creation_time.isoformat(),
         metrics=json.loads(info.metadata["metrics_json"]),
         classes=CLASSES,
-        features=SCHEMA,
+        features=SCHEMA.to_json(),
     )
 
 
@@ -184,6 +185,6 @@ logging.getLogger("bentoml._internal.server.http_app").addFilter(OneLineRefusals
 cast(Any, Classifier).add_asgi_middleware(
     Traffic,
     model=str(STORED.tag),
-    features=[*SCHEMA["numeric"], *SCHEMA["categorical"]],
-    numeric=frozenset(SCHEMA["numeric"]),
+    features=SCHEMA.features,
+    numeric=frozenset(SCHEMA.numeric),
 )

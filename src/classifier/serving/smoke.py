@@ -37,6 +37,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from classifier.contracts.errors import UserError
+from classifier.contracts.features import FeatureSchema
 from classifier.contracts.git import commit_sha
 from classifier.contracts.keys import dotted
 from classifier.contracts.labels import label_text
@@ -144,7 +145,7 @@ def mismatches(
     return problems
 
 
-def expected_refusals(rows: list[dict[str, Any]], schema: dict[str, Any]) -> dict[int, str]:
+def expected_refusals(rows: list[dict[str, Any]], schema: FeatureSchema) -> dict[int, str]:
     """Test rows the service's request type refuses, each with the path it must name."""
     Row = row_model(schema)
     refused = {}
@@ -165,8 +166,9 @@ def check(url: str, params: Params, model_tag: str, commit: str) -> list[str]:
         if (metadata["model"], metadata["git_sha"]) != (model_tag, commit):
             served = f"{metadata['model']} from {metadata['git_sha']}"
             raise UserError(f"/metadata names {served}, not {model_tag} from {commit}")
-        rows = request_rows(frame, metadata["features"])
-        expected = expected_refusals(rows, metadata["features"])
+        schema = FeatureSchema.from_json(metadata["features"])
+        rows = request_rows(frame, schema)
+        expected = expected_refusals(rows, schema)
         kept = [i for i in range(len(rows)) if i not in expected]
         if not kept:
             raise UserError(f"the service's request type refuses all {len(rows)} test rows")
@@ -174,7 +176,7 @@ def check(url: str, params: Params, model_tag: str, commit: str) -> list[str]:
         problems = mismatches(answers, model, frame.iloc[kept], kept)
         if problems:
             raise UserError("the service disagrees with the model file: " + "; ".join(problems[:5]))
-        refused = refusal(client, metadata["features"])
+        refused = refusal(client, schema)
         unseen = [refused_as_expected(client, i, rows[i], path) for i, path in expected.items()]
     passed = [
         f"/metadata names model {model_tag}, commit {commit[:12]}",
@@ -201,9 +203,9 @@ def refused_as_expected(client: bentoml.SyncHTTPClient, i: int, row: dict, path:
     return f"test row {i}: {error.split(';')[0]}"
 
 
-def refusal(client: bentoml.SyncHTTPClient, schema: dict[str, Any]) -> str:
+def refusal(client: bentoml.SyncHTTPClient, schema: FeatureSchema) -> str:
     """Send a row with its first feature missing; the 400 must name that field."""
-    field = next(iter([*schema["numeric"], *schema["categorical"]]))
+    field = schema.features[0]
     response = client.request("POST", "/predict", json={"rows": [{}]})
     error = response.json().get("error", "") if response.status_code == 400 else ""
     if dotted(["rows", 0, field]) not in error:
