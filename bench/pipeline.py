@@ -23,7 +23,7 @@ ONE_PROCESS = (
     "import gc\n"
     "gc.disable()\n"
     "from classifier.stages import prepare, train, evaluate\n"
-    "from classifier.contracts.cli import run_cli\n"
+    "from classifier.runtime.cli import run_cli\n"
     "gc.freeze()\n"
     "gc.enable()\n"
     "run_cli(lambda: [stage.main([]) for stage in (prepare, train, evaluate)] and None)\n"

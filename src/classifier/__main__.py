@@ -9,7 +9,7 @@ make DVC retrain anything.
 import sys
 from collections.abc import Sequence
 
-from classifier.contracts.cli import dispatch
+from classifier.runtime.cli import dispatch
 
 # command -> (module with a `main(argv)`, what it does)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("classifier.stages.pipeline", "validate, then `dvc repro`"),
     "report": ("classifier.report.build", "compare the working tree's results with a base"),
     "bento": ("classifier.serving.bento", "model into the BentoML store; build the bento"),
+    "serve": ("classifier.serving.local", "serve the last built bento on 127.0.0.1"),
     "smoke": ("classifier.serving.smoke", "serve the bento; its answers must be the model's"),
     "image": ("classifier.serving.image", "the container image: base, build, smoke, push"),
     "predict": ("classifier.serving.batch", "score a CSV or Parquet file of any size"),

@@ -72,6 +72,17 @@ def test_noop_repro_reruns_nothing(clone):
     assert "Data and pipelines are up to date" in result.stdout
 
 
+def test_editing_how_commands_run_reruns_no_stage_but_editing_a_stage_does(clone):
+    """Help texts, error formats and the runner's plumbing compute nothing (dvc.yaml)."""
+    for module in ("runtime/cli.py", "__main__.py"):
+        path = clone / "src/classifier" / module
+        path.write_text(path.read_text().replace("usage:", "Usage:") + "\n# reworded\n")
+    assert outdated_stages(clone) == []
+    prepare = clone / "src/classifier/stages/prepare.py"
+    prepare.write_text(prepare.read_text() + "\n# a stage's own code\n")
+    assert outdated_stages(clone) == ["prepare"]
+
+
 def test_train_param_change_revalidates_then_retrains_and_reevaluates(clone):
     change = ["-S", "train.candidates.logistic_regression.C=[0.5]", "-S", "train.cv_folds=2"]
     result = run(["dvc", "exp", "run", *change], clone)

@@ -10,6 +10,8 @@ from testkit.repo import ROOT
 
 from classifier.contracts.params import Paths
 
+RUNTIME = "src/classifier/runtime/"
+
 
 @pytest.fixture(scope="module")
 def dvc_yaml() -> dict:
@@ -20,7 +22,10 @@ def dvc_yaml() -> dict:
 def test_stage_code_deps_are_exactly_the_modules_it_imports(dvc_yaml, stage):
     declared = {dep for dep in dvc_yaml["stages"][stage]["deps"] if dep.startswith("src/")}
     runner = source_files("classifier.stages.__main__")
-    assert declared == set(source_files(f"classifier.stages.{stage}")) | set(runner)
+    imported = set(source_files(f"classifier.stages.{stage}")) | set(runner)
+    # How a command runs computes nothing: left out, so its edits rerun no stage.
+    assert declared == {f for f in imported if not f.startswith(RUNTIME)}
+    assert any(f.startswith(RUNTIME) for f in runner)  # the runner does use it
 
 
 @pytest.mark.parametrize("stage", ["prepare", "train", "evaluate"])

@@ -1,7 +1,7 @@
 """The typed, validated view of params.yaml: one loader for the stages, report and service.
 
 Structure, types and ranges are checked here (pydantic, unknown keys refused). Whether
-a candidate's grid suits its scikit-learn model is checked by the validate stage
+a candidate's grid suits its scikit-learn model is checked by the prepare stage
 (classifier.stages.candidates), so loading params imports no scikit-learn.
 """
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from classifier.contracts.cli import dispatch
+from classifier.runtime.cli import dispatch
 
 STAGES: dict[str, tuple[str, str]] = {
     "prepare": ("classifier.stages.prepare", "validate the raw data and split it"),
