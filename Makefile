@@ -35,12 +35,13 @@ HEAD_SHA ?=
 ARTIFACT ?= pr-report
 TAG ?=
 CML_VERSION := 0.20.6
+# Every verb calls the CLI as `classifier …` from .venv (after `install`), except the
+# few that jobs run before or without installing anything (the comment job holds a
+# write token and installs nothing; deploy and rollback need only an HTTP call): those
+# commands use the standard library alone and run from src/ with the system Python.
+STDLIB_CLI := PYTHONPATH=src $(PYTHON) -m classifier
 
-.PHONY: help install check run report bento serve smoke predict pull push test test-fast lint format clean catalogue-docs \
-	bench-pipeline bench-report bench-serve bench-scale bench-image bench-monitor bench-batch bench-limits ci-report ci-summary ci-pr-info ci-gate cml-install cloud-runner \
-	ci-comment release-check image-tags release-assets deploy rollback github-release \
-	base-image image smoke-image push-image monitor monitor-reference monitor-issue retrain-pr
-
+.PHONY: help
 help: ## list the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
@@ -53,58 +54,76 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@$(UV) sync --locked --quiet
 	@touch $@
 
+.PHONY: install
 install: $(VENV)/.synced ## create or update the environment (.venv) from uv.lock
 
+.PHONY: check
 check: install ## validate params.yaml and the raw data; run nothing
 	classifier check
 
+.PHONY: run
 run: install ## validate, then reproduce the pipeline (dvc repro)
 	classifier run
 
+.PHONY: report
 report: install ## compare this working tree's results with BASE (main) into REPORT_DIR (report/); CHECK=1 exits 1 on a failed gate
 	classifier report --base $(BASE) --out $(REPORT_DIR) $(if $(CHECK),--check)
 
+.PHONY: bento
 bento: install ## import models/model.joblib into the BentoML store and build the bento
 	classifier bento
 
+.PHONY: serve
 serve: install ## serve the last built bento on http://127.0.0.1:$(PORT) (PORT=3000; make bento first)
-	bentoml serve $$(python -c 'from classifier.serving.artifacts import built_tag; print(built_tag())') --host 127.0.0.1 --port $(PORT)
+	classifier serve --port $(PORT)
 
+.PHONY: smoke
 smoke: install ## serve the last bento on 127.0.0.1; its answers must equal the model file's
 	classifier smoke
 
+.PHONY: base-image
 base-image: install ## build the image's base (Debian + Python 3.11) from the OS mirror, no registry
 	classifier image base
 
+.PHONY: image
 image: install ## build the service's container image from the last bento (make bento first)
 	classifier image build
 
+.PHONY: smoke-image
 smoke-image: install ## run the image on 127.0.0.1: readiness, metadata, parity, a 400, a clean stop
 	classifier image smoke
 
+.PHONY: push-image
 push-image: install ## push the image's names, only if they are the image that passed smoke-image
 	classifier image push
 
+.PHONY: predict
 predict: install ## score IN=<csv|parquet, path or URL> into OUT=<.parquet|.csv> (MODEL=, ID=, RECORDS=)
 	classifier predict "$(IN)" "$(OUT)" $(if $(MODEL),--model $(MODEL)) $(foreach id,$(ID),--id $(id)) \
 	  $(if $(RECORDS),--records $(RECORDS))
 
+.PHONY: monitor
 monitor: install ## served traffic (RECORDS=, SINCE=1d|2026-11-30|all, UNTIL=) against the model's reference -> monitor/
 	classifier monitor $(if $(RECORDS),--records $(RECORDS)) $(if $(REFERENCE),--reference $(REFERENCE)) \
 	  $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
 
+.PHONY: pull
 pull: install ## dvc pull from the default remote (skipped, with a notice, without credentials)
 	classifier pull
 
+.PHONY: push
 push: install ## dvc push data and run-cache to the default remote
 	classifier push
 
+.PHONY: test
 test: lint ## lint, then the whole test suite on two workers (real DVC, servers, containers)
 	pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+.PHONY: test-fast
 test-fast: install ## the inner loop: unit, data and model tests, no DVC run, server or container
 	pytest -m "not integration" $(PYTEST_ARGS)
 
+.PHONY: lint
 lint: install ## ruff, mypy; workflows against GitHub's schema and zizmor (pre-commit runs this too)
 	ruff check --output-format concise .
 	ruff format --check .
@@ -113,87 +132,114 @@ lint: install ## ruff, mypy; workflows against GitHub's schema and zizmor (pre-c
 	check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	zizmor --offline --no-progress .github/workflows
 
+.PHONY: format
 format: install ## apply ruff's fixes and formatting
 	ruff check --fix .
 	ruff format .
 
+.PHONY: catalogue-docs
 catalogue-docs: install ## rewrite docs/failure-catalogue.md from tests/catalogue/ and today's messages
 	python -m tests.broken > docs/failure-catalogue.md
 
+.PHONY: clean
 clean: ## remove generated files that are not tracked (keeps .venv and the DVC cache)
 	rm -rf $(REPORT_DIR) dvc_plots .pytest_cache .ruff_cache
 
+.PHONY: bench-pipeline
 bench-pipeline: install ## time cold and no-op `dvc repro` against one plain Python process
 	python -m bench.pipeline
 
+.PHONY: bench-serve
 bench-serve: install ## the service vs a hand-written baseline under wrk; soak; schemathesis (needs wrk)
 	python -m bench.serve
 
+.PHONY: bench-scale
 bench-scale: install ## the pipeline on 100k-10M synthetic rows (1M on Dask too): seconds and peak memory
 	python -m bench.scale
 
+.PHONY: bench-monitor
 bench-monitor: install ## make monitor on 100k and 1M recorded predictions: seconds and peak memory
 	python -m bench.monitor
 
+.PHONY: bench-batch
 bench-batch: install ## make predict on 1M and 10M rows beside in-process predict_proba; peak memory
 	python -m bench.batch
 
+.PHONY: bench-limits
 bench-limits: install ## the service's memory before and after 100 MB bodies it refuses (413)
 	python -m bench.limits
 
+.PHONY: bench-image
 bench-image: install ## the image: size per layer, build times, cold start, req/s beside the host
 	python -m bench.image
 
+.PHONY: bench-report
 bench-report: install ## time the report on a fresh clone and on a PR; refresh docs/example-report
 	python -m bench.report --example docs/example-report
 
 # ---- GitHub Actions steps (.github/workflows); each `run:` step is one of these. ----
 
+.PHONY: ci-report
 ci-report: install ## CI: reproduce the pipeline and write report/ (a failed gate does not stop here)
 	classifier report --reproduce --base $(BASE) --out $(REPORT_DIR) $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
 
+.PHONY: ci-summary
 ci-summary: install ## CI: the report without images into the job summary
 	classifier ci summary --out $(REPORT_DIR)
 
+.PHONY: ci-pr-info
 ci-pr-info: install ## CI: the PR number and head commit into the report artifact
 	classifier ci pr-info --out $(REPORT_DIR)
 
+.PHONY: ci-gate
 ci-gate: install ## CI: fail the job when the quality gate failed
 	classifier ci gate --out $(REPORT_DIR)
 
+.PHONY: cloud-runner
 cloud-runner: ## CI (opt-in): a cloud runner for this run's reproduce job (cml runner launch; standard library only)
-	PYTHONPATH=src $(PYTHON) -m classifier cloud-runner
+	$(STDLIB_CLI) cloud-runner
 
+.PHONY: cml-install
 cml-install: ## CI (comment job, cloud runner): install the CML CLI
 	npm install --global @dvcorg/cml@$(CML_VERSION)
 
+.PHONY: ci-comment
 ci-comment: ## CI (comment job): check ARTIFACT and post it on its PR (standard library only)
-	PYTHONPATH=src $(PYTHON) -m classifier comment $(ARTIFACT)
+	$(STDLIB_CLI) comment $(ARTIFACT)
 
+.PHONY: release-check
 release-check: install ## CI: reproduce; refuse to publish if metrics differ from the committed ones
 	classifier release check
 
+.PHONY: image-tags
 image-tags: install ## CI: image names for this push (sha-<short> + main, or X.Y.Z + latest)
 	classifier release tags
 
+.PHONY: release-assets
 release-assets: install ## CI: model card and exported bento for the GitHub release
 	classifier release assets
 
+.PHONY: monitor-reference
 monitor-reference: ## CI (monitor): the latest release's reference.json into build/ (needs gh)
 	gh release download --pattern reference.json --dir build --clobber
 
+.PHONY: monitor-issue
 monitor-issue: install ## CI (monitor): create, edit or close the one "Model monitoring" issue
 	classifier monitor-issue
 
+.PHONY: retrain-pr
 retrain-pr: install ## CI (monitor): a pull request adding the labelled traffic to the raw data
 	classifier retrain-pr
 
+.PHONY: rollback
 rollback: ## point :latest back at released VERSION=X.Y.Z (same digest) and deploy it (IMAGE_REPOSITORY=…)
-	PYTHONPATH=src $(PYTHON) -m classifier rollback
+	$(STDLIB_CLI) rollback
 
+.PHONY: deploy
 deploy: ## CI: POST the new image to DEPLOY_WEBHOOK_URL (skipped when unset; standard library only)
-	PYTHONPATH=src $(PYTHON) -m classifier deploy
+	$(STDLIB_CLI) deploy
 
+.PHONY: github-release
 github-release: ## CI: create the GitHub release TAG with the model card and the bento
 	gh release create "$(TAG)" build/release/* --verify-tag --title "$(TAG)" \
 		--notes-file build/release/model-card.md

@@ -31,3 +31,24 @@ def test_bentoml_still_has_the_root_model_the_service_builds_its_output_on():
     assert issubclass(IORootModel, bentoml.IODescriptor)
     assert "root" in IORootModel.model_fields
     assert bentoml.__version__.startswith("1.4.")
+
+
+def test_make_serve_serves_this_checkouts_bento_by_tag_or_says_to_build_it(tmp_path, monkeypatch):
+    from classifier.contracts.errors import UserError
+    from classifier.serving import local
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UserError, match=r"build/bento.json not found; run `make bento` first"):
+        local.main(["serve"])
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build/bento.json").write_text('{"bento": "classifier:abc123", "model": "m"}')
+    monkeypatch.setattr(local.shutil, "which", lambda name: f"/venv/bin/{name}")
+    assert local.command(local.built_tag(), 3001) == [
+        "/venv/bin/bentoml",
+        "serve",
+        "classifier:abc123",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "3001",
+    ]
