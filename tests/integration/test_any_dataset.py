@@ -14,7 +14,7 @@ import httpx
 import pytest
 from testkit.repo import git_commit, run
 from testkit.server import build_bento, served_bento
-from testkit.swap import baseline, breast_cancer, swap, template_clone
+from testkit.swap import baseline_project, breast_cancer, swap
 
 from classifier.contracts.features import FeatureSchema
 from classifier.serving.api import request_rows
@@ -22,12 +22,7 @@ from classifier.serving.api import request_rows
 
 @pytest.fixture(scope="module")
 def swapped(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    repo = tmp_path_factory.mktemp("swap") / "project"
-    repo.mkdir()
-    template_clone(repo)
-    swap(repo, baseline())
-    run(["classifier", "run"], repo)
-    git_commit(repo, "a baseline of the suite's own on main")
+    repo = baseline_project(tmp_path_factory.mktemp("swap") / "project")
     run(["git", "checkout", "-q", "-b", "our-data"], repo)
     swap(repo, breast_cancer())
     return repo

@@ -18,7 +18,7 @@ import pytest
 from testkit.realdata import REAL, ames_housing
 from testkit.repo import git_commit, run, tool_env
 from testkit.server import build_bento
-from testkit.swap import Swap, baseline, swap, template_clone
+from testkit.swap import Swap, baseline_project, swap
 
 from classifier.contracts.features import FeatureSchema
 from classifier.serving.api import request_rows
@@ -30,13 +30,7 @@ TOKEN = "real-data-t0k3n"  # noqa: S105
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template with the suite's baseline reproduced and committed on `main`."""
-    repo = tmp_path_factory.mktemp("real") / "template"
-    repo.mkdir()
-    template_clone(repo)
-    swap(repo, baseline())
-    run(["classifier", "run"], repo)
-    git_commit(repo, "a baseline of the suite's own on main")
-    return repo
+    return baseline_project(tmp_path_factory.mktemp("real") / "template")
 
 
 def project(template: Path, tmp_path: Path, data: Swap) -> Path:
