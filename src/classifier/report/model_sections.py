@@ -3,7 +3,7 @@
 Standard library only (see `sections`): names from the data are inert code spans.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from classifier.contracts.metrics import METRICS
@@ -53,6 +53,12 @@ def _matrix(found: Any, size: int, where: str) -> list[list[int]] | None:
     return matrix
 
 
+def _sides(report: Mapping[str, Any], section: str, read: Callable[[Any, str], Any]) -> tuple:
+    """A section's head and base, each read (and checked) by `read`; None where absent."""
+    found = shape.obj(report.get(section) or {}, section)
+    return read(found.get("head"), f"{section}.head"), read(found.get("base"), f"{section}.base")
+
+
 def _cv(found: Any, where: str) -> dict[str, Any] | None:
     """A cv.json read back: scoring, folds, best, candidates (name, mean, std, params)."""
     if found is None:
@@ -84,11 +90,9 @@ def _cv(found: Any, where: str) -> dict[str, Any] | None:
 
 def selection(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     """CV score per candidate, main beside PR, and the PR's best grid points."""
-    found = shape.obj(report.get("selection") or {}, "selection")
-    head = _cv(found.get("head"), "selection.head")
+    head, base = _sides(report, "selection", _cv)
     if not head:
         return "### Model selection\n\nThe PR has no cross-validation results."
-    base = _cv(found.get("base"), "selection.base")
     scoring = head["scoring"]
     if base is None:  # no baseline, or a new data contract: the PR's candidates alone
         rows = [
@@ -157,18 +161,16 @@ def _importance(found: Any, where: str) -> list[tuple[str, float | None]] | None
 
 def importance(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:
     """Permutation importance per feature, main beside PR."""
-    found = shape.obj(report.get("importance") or {}, "importance")
-    head = _importance(found.get("head"), "importance.head")
+    head, base = _sides(report, "importance", _importance)
     if not head:
         return "### Feature importance\n\nThe PR has no importance results."
-    base = _importance(found.get("base"), "importance.base")
     if base is None:  # no baseline, or a new data contract: the PR's alone
         table = grid(["feature", "PR"], [[code(f), number(m, 4)] for f, m in head], right=(1,))
     else:
         old = dict(base)
         rows = [[code(f), number(old.get(f), 4), number(mean, 4)] for f, mean in head]
         table = grid(["feature", revision(report), "PR"], rows, right=(1, 2))
-    scoring = found.get("scoring")
+    scoring = shape.obj(report.get("importance") or {}, "importance").get("scoring")
     scoring = "score" if scoring is None else shape.choice(scoring, METRICS, "importance.scoring")
     image = f"\n\n{figures['importance']}" if "importance" in figures else ""
     return (
