@@ -52,3 +52,43 @@ def test_make_serve_serves_this_checkouts_bento_by_tag_or_says_to_build_it(tmp_p
         "--port",
         "3001",
     ]
+
+
+def top_level_imports(module: str) -> set[str]:
+    """The classifier modules `module` loads when imported (not inside functions)."""
+    import ast
+
+    from testkit.imports import module_file
+
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or not module_file(name).is_file():
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
+        for node in ast.parse(module_file(name).read_text()).body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("classifier"):
+                todo += [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.startswith("classifier")]
+    return seen
+
+
+@pytest.mark.parametrize("command", ["serve", "predict"])
+def test_the_bento_ships_every_module_its_service_and_image_commands_load(command):
+    """The image runs the service and `classifier predict`: a module either loads at
+    import that bentofile.yaml does not include is a crash in the container only."""
+    import yaml
+    from testkit.imports import module_file
+    from testkit.repo import ROOT
+
+    from classifier.__main__ import COMMANDS
+
+    entry = "classifier.serving.service" if command == "serve" else COMMANDS[command][0]
+    included = set(yaml.safe_load((ROOT / "bentofile.yaml").read_text())["include"])
+    needed = top_level_imports(entry) | top_level_imports("classifier.__main__")
+    shipped = {m for m in needed if module_file(m).relative_to(ROOT / "src").as_posix() in included}
+    assert needed - shipped == set()

@@ -47,7 +47,6 @@ from classifier.contracts.categories import text as category_text
 from classifier.contracts.csvfields import Ragged, ragged_rows
 from classifier.contracts.errors import UserError
 from classifier.contracts.features import CsvDialect, FeatureSchema
-from classifier.contracts.files import read_json
 from classifier.contracts.labels import label_text
 from classifier.contracts.locations import records_location
 from classifier.serving import api, records
@@ -106,6 +105,7 @@ def _file_tag(path: Path) -> str:
     stored these very bytes (so `make monitor` judges them as that model), else the path."""
     import bentoml
 
+    from classifier.contracts.files import read_json  # not in the bento: a checkout's path
     from classifier.serving.artifacts import BENTO_INFO
 
     try:
