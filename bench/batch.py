@@ -26,7 +26,7 @@ from testkit.datasets import fruit
 from testkit.measure import timed
 from testkit.repo import fixture_repo, run, tool_env
 
-from classifier.serving.batch import CHUNK_ROWS
+from classifier.serving.batch.command import CHUNK_ROWS
 
 BLOCK = 1_000_000  # rows written per row group while making the files
 

@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("classifier.serving.local", "serve the last built bento on 127.0.0.1"),
     "smoke": ("classifier.serving.smoke", "serve the bento; its answers must be the model's"),
     "image": ("classifier.serving.image", "the container image: base, build, smoke, push"),
-    "predict": ("classifier.serving.batch", "score a CSV or Parquet file of any size"),
+    "predict": ("classifier.serving.batch.command", "score a CSV or Parquet file of any size"),
     "monitor": ("classifier.monitor.report", "served traffic against the model's reference"),
     "pull": ("classifier.ci.remote", "dvc pull from the default remote"),
     "push": ("classifier.ci.remote", "dvc push to the default remote"),

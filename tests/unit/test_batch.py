@@ -6,14 +6,16 @@ import pytest
 
 from classifier.contracts.errors import UserError
 from classifier.serving import api
-from classifier.serving.batch import Scorer, check, predict, request_row
+from classifier.serving.batch.command import predict
+from classifier.serving.batch.model import BatchModel
+from classifier.serving.batch.rules import check, request_row
 from classifier.serving.bento import feature_schema
 
 
 @pytest.fixture(scope="module")
-def scorer(fruit_model, fruit_params) -> Scorer:
+def scorer(fruit_model, fruit_params) -> BatchModel:
     model, train, _ = fruit_model
-    return Scorer(model, feature_schema(model, fruit_params.data, train), "test")
+    return BatchModel(model, feature_schema(model, fruit_params.data, train), "test")
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +201,16 @@ def test_outputs_get_a_new_files_usual_mode_not_the_temporary_files_0600(scorer,
     finally:
         os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_the_model_is_the_flag_else_the_images_variable_else_params(tmp_path, monkeypatch):
+    from classifier.serving.batch.command import model_source
+
+    (tmp_path / "params.yaml").write_text("")  # not read while the first two answer
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLASSIFIER_MODEL", "classifier:abc")
+    assert model_source("models/other.joblib") == "models/other.joblib"
+    assert model_source(None) == "classifier:abc"
+    monkeypatch.delenv("CLASSIFIER_MODEL")
+    with pytest.raises(UserError, match=r"params\.yaml"):
+        model_source(None)  # an empty params.yaml is refused by name, not guessed around

@@ -11,7 +11,8 @@ from classifier.contracts.drift import counts, reference
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import parse_params
 from classifier.serving import api
-from classifier.serving.batch import Scorer, predict
+from classifier.serving.batch.command import predict
+from classifier.serving.batch.model import BatchModel
 from classifier.serving.bento import feature_schema
 from classifier.stages.data import parse_raw, split
 from classifier.stages.train import CandidateResult, refit
@@ -78,7 +79,7 @@ def test_batch_scoring_reads_any_spelling_and_writes_true_and_false(trained, tmp
     inp = tmp_path / "in.csv"
     rows.to_csv(inp, index=False)
     out = tmp_path / "out.csv"
-    scorer = Scorer(model, schema, "test")
+    scorer = BatchModel(model, schema, "test")
     assert predict(str(inp), str(out), scorer, [], str(tmp_path / "rejects.csv")) == (5, 1)
     found = pd.read_csv(out, dtype=str)
     assert set(found["label"]) <= {"true", "false"}

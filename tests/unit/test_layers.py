@@ -26,7 +26,7 @@ def imported_packages(path) -> set[str]:
 @pytest.mark.parametrize("layer", LAYERS)
 def test_a_package_imports_only_itself_and_the_packages_below_it(layer):
     allowed = set(LAYERS[: LAYERS.index(layer) + 1])
-    for path in sorted((SRC / "classifier" / layer).glob("*.py")):
+    for path in sorted((SRC / "classifier" / layer).rglob("*.py")):
         upward = imported_packages(path) - allowed
         assert upward == set(), f"{path.relative_to(SRC)} imports {sorted(upward)}"
 
