@@ -72,11 +72,14 @@ def dockerd(root: Path = PRIVATE) -> list[str]:
 
 
 def start_private(root: Path = PRIVATE, timeout: float = 60) -> Engine | str:
-    """Start the private daemon and wait until it answers."""
+    """Start the private daemon and wait until it answers; one already answering on its
+    socket (another test worker's) is used, not started twice nor claimed as ours."""
+    env = {"DOCKER_HOST": f"unix://{root / 'docker.sock'}"}
+    if answers(env):
+        return Engine(env)
     root.mkdir(parents=True, exist_ok=True)
     with (root / "dockerd.log").open("ab") as log:
         daemon = subprocess.Popen(dockerd(root), stdout=log, stderr=subprocess.STDOUT)
-    env = {"DOCKER_HOST": f"unix://{root / 'docker.sock'}"}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if daemon.poll() is not None:
