@@ -158,7 +158,7 @@ def test_integer_labels_are_answered_as_numbers_with_text_keys(churn_frame, chur
 
 def test_columns_that_differ_only_in_punctuation_get_distinct_fields():
     schema = FeatureSchema("y", (0, 1), {"a b": (0.0, 1.0), "a_b": (0.0, 1.0)}, {})
-    names = schema.field_names()
+    names = schema.field_names
     assert len(set(names.values())) == 2
     row = serving.row_model(schema).model_validate({"a b": 0.5, "a_b": 0.25})
     assert pd.DataFrame(serving.rows_columns([row], schema)).iloc[0].tolist() == [0.5, 0.25]

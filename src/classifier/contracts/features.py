@@ -11,6 +11,7 @@ how a CSV of these features is written. Standard library only: the bento ships i
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from classifier.contracts.categories import Category, from_text, kind, text
@@ -42,7 +43,7 @@ class FeatureSchema:
     >>> schema = FeatureSchema("kind", (0, 1), {"size (cm)": (0.0, 9.0)}, {"grade": (1, 2)})
     >>> schema.features
     ['size (cm)', 'grade']
-    >>> schema.field_names()
+    >>> schema.field_names
     {'size (cm)': 'size__cm_', 'grade': 'grade'}
     >>> schema.json_value("grade", "2"), schema.model_text(True)
     (2, 'true')
@@ -64,9 +65,11 @@ class FeatureSchema:
         """How a categorical feature travels in JSON: int (codes), bool or str."""
         return kind(self.categorical[column])
 
+    @cached_property
     def field_names(self) -> dict[str, str]:
         """Column -> a Python identifier for it, unique even for columns that differ only
-        in punctuation (JSON keys stay the column names)."""
+        in punctuation (JSON keys stay the column names). Worked out once per schema: the
+        service reads it on every request."""
         names: dict[str, str] = {}
         for column in self.features:
             name = re.sub(r"\W", "_", column)

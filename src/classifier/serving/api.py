@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from classifier.contracts.categories import kind
+from classifier.contracts.categories import text as category_text
 from classifier.contracts.features import FeatureSchema
 from classifier.contracts.keys import dotted
 from classifier.contracts.labels import Label, label_text
@@ -28,7 +29,7 @@ MAX_ROWS = 10_000
 def row_model(schema: FeatureSchema) -> type[BaseModel]:
     """One request row: every feature required, typed from the schema, unknown keys refused."""
     nullable = set(schema.nullable)
-    names = schema.field_names()
+    names = schema.field_names
     fields: dict[str, Any] = {}
     for column, (low, high) in schema.numeric.items():
         kind: Any = Annotated[float, Field(allow_inf_nan=False, ge=low, le=high)]
@@ -84,7 +85,7 @@ def feedback_model(classes: list[Label]) -> type[FeedbackBase]:
 def rows_columns(rows: list[BaseModel], schema: FeatureSchema) -> dict[str, np.ndarray]:
     """Requests as the model's input columns, in contract order: numbers as float64,
     categoricals as the model's text (integer codes included), missing values as NaN."""
-    names = schema.field_names()
+    names = schema.field_names
     columns: dict[str, np.ndarray] = {}
     for column in schema.numeric:
         values = [getattr(row, names[column]) for row in rows]
@@ -93,7 +94,7 @@ def rows_columns(rows: list[BaseModel], schema: FeatureSchema) -> dict[str, np.n
         # The imputer treats NaN, not None, as missing in object columns.
         values = [getattr(row, names[column]) for row in rows]
         columns[column] = np.array(
-            [np.nan if v is None else schema.model_text(v) for v in values], dtype=object
+            [np.nan if v is None else category_text(v) for v in values], dtype=object
         )
     return columns
 
