@@ -27,10 +27,10 @@ from testkit.measure import timed
 from testkit.records import replay
 from testkit.repo import fixture_repo, run, tool_env
 
-from classifier.contracts.files import write_json
 from classifier.contracts.params import load_params
 from classifier.serving import records as fields
 from classifier.serving.bento import monitoring_reference
+from classifier.tools.files import write_json
 
 TEMPLATE = 10_000
 FILE_LINES = 250_000  # lines per data file, as a daily rotation would split them

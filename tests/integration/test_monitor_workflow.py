@@ -17,9 +17,9 @@ from testkit.records import replay
 from testkit.repo import git_commit, run
 
 from classifier.ci.monitor_issue import MARKER
-from classifier.contracts.files import write_json
 from classifier.contracts.params import load_params
 from classifier.serving.bento import monitoring_reference
+from classifier.tools.files import write_json
 
 from ..broken import inside
 from ..fake_github import REPO, fake_github, seed_main

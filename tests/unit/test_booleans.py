@@ -7,7 +7,6 @@ import pytest
 from pydantic import ValidationError
 from testkit.datasets import enrolment, params_for
 
-from classifier.contracts.drift import counts, reference
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import parse_params
 from classifier.serving import api
@@ -16,6 +15,7 @@ from classifier.serving.batch.model import BatchModel
 from classifier.serving.bento import feature_schema
 from classifier.stages.data import parse_raw, split
 from classifier.stages.train import CandidateResult, refit
+from classifier.statistics.drift import counts, reference
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 MODULES = [
     "classifier.report.inert",
     "classifier.ci.steps",
-    "classifier.contracts.drift",
+    "classifier.statistics.drift",
     "classifier.monitor.window",
     "classifier.contracts.locations",
     "classifier.contracts.keys",

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.contracts.drift import MISSING, OTHER, Reference, drift, psi, reference, shares
+from classifier.statistics.drift import MISSING, OTHER, Reference, drift, psi, reference, shares
 
 
 def test_a_column_against_its_own_reference_does_not_drift():

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from testkit.datasets import fruit
 
-from classifier.contracts.drift import chi_square_p, reference
 from classifier.contracts.params import Monitor
 from classifier.monitor.analysis import drift_alerts, feature_drift
+from classifier.statistics.drift import chi_square_p, reference
 
 SAMPLES = 20
 SHIFTED = "weight (g)"

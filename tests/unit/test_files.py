@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from classifier.contracts.files import atomic_path, dumps_json, write_json
+from classifier.tools.files import atomic_path, dumps_json, write_json
 
 
 def test_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path):

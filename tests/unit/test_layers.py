@@ -8,7 +8,17 @@ import pytest
 from testkit.imports import SRC
 
 # Lowest first. A module may import from its own package and from those before it.
-LAYERS = ["contracts", "runtime", "stages", "report", "serving", "monitor", "ci"]
+LAYERS = [
+    "tools",
+    "contracts",
+    "statistics",
+    "runtime",
+    "stages",
+    "report",
+    "serving",
+    "monitor",
+    "ci",
+]
 HEAVY = ("pandas", "sklearn", "pandera", "bentoml", "numpy", "dvc", "matplotlib", "pydantic")
 
 

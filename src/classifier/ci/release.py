@@ -21,8 +21,6 @@ from typing import Any
 
 from classifier.ci.github import image_repository
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import read_json, write_json, write_text
-from classifier.contracts.git import commit_sha, show
 from classifier.contracts.keys import differences
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import PARAMS_FILE, load_params
@@ -30,6 +28,8 @@ from classifier.contracts.yamlfile import read_yaml
 from classifier.report.markdown import table
 from classifier.serving.artifacts import IMAGE_TAGS, REFERENCE, built_tag, read
 from classifier.stages.pipeline import reproduce
+from classifier.tools.files import read_json, write_json, write_text
+from classifier.tools.git import commit_sha, show
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from classifier.contracts.dvc_output import failure_reason
 from classifier.contracts.errors import UserError
+from classifier.tools.dvc_output import failure_reason
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Pure functions over the record tables (classifier.monitor.records) and the reference
 stored with the model (classifier.monitor.reference); thresholds come from params.yaml
-(`monitor:`). Drift is contracts.drift's PSI, the same measure as the PR's data diff.
+(`monitor:`). Drift is statistics.drift's PSI, the same measure as the PR's data diff.
 """
 
 from dataclasses import dataclass, field, replace
@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
-from classifier.contracts.drift import Reference, chi_square_p, counts, psi
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import Monitor
 from classifier.monitor.records import Records, Unreadable
 from classifier.monitor.reference import ModelReference
 from classifier.monitor.window import ALL, Window
 from classifier.serving import records as fields
+from classifier.statistics.drift import Reference, chi_square_p, counts, psi
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Any
 
 from classifier.contracts.categories import kind, typed
-from classifier.contracts.drift import Reference
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import read_json
+from classifier.statistics.drift import Reference
+from classifier.tools.files import read_json
 
 
 @dataclass(frozen=True)

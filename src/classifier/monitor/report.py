@@ -14,8 +14,6 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from classifier.contracts.drift import mark
-from classifier.contracts.files import write_folder
 from classifier.contracts.locations import records_location
 from classifier.contracts.params import Monitor, load_params
 from classifier.monitor import records
@@ -27,6 +25,8 @@ from classifier.report import plots
 from classifier.report.inert import number
 from classifier.report.markdown import IMAGE, MISSING, details, image, table
 from classifier.serving.artifacts import REFERENCE
+from classifier.statistics.drift import mark
+from classifier.tools.files import write_folder
 
 log = logging.getLogger(__name__)
 

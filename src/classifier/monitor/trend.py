@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from classifier.contracts.drift import counts
 from classifier.contracts.params import Monitor
 from classifier.monitor.analysis import FeatureDrift, drift_of_counts, drifted
 from classifier.monitor.records import files, label_type, read_file, rows, schemas, within
 from classifier.monitor.reference import ModelReference
 from classifier.monitor.window import Window
 from classifier.serving import records as fields
+from classifier.statistics.drift import counts
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,6 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import write_folder
-from classifier.contracts.git import short_sha
 from classifier.contracts.params import PARAMS_FILE, Params, load_params, parse_params
 from classifier.contracts.yamlfile import parse_yaml
 from classifier.report.comparison import compare
@@ -26,6 +24,8 @@ from classifier.report.revision import Revision
 from classifier.report.rules import Rule, passed, plain_verdict
 from classifier.report.sections import failure_only, render
 from classifier.stages import pipeline
+from classifier.tools.files import write_folder
+from classifier.tools.git import short_sha
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from typing import Any
 from dvc.repo import Repo
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.git import short_sha
 from classifier.contracts.keys import differences
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import DataContract, Params
@@ -15,6 +14,7 @@ from classifier.contracts.yamlfile import parse_yaml
 from classifier.report.datadiff import DataDiff, diff_data
 from classifier.report.gates import Rule, check_gates
 from classifier.report.revision import Revision, Side, WorkingTree, load_side
+from classifier.tools.git import short_sha
 
 LOCK_FILE = "dvc.lock"
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from classifier.contracts.drift import drift, reference
 from classifier.contracts.labels import Label, label_text
 from classifier.contracts.params import DataContract
+from classifier.statistics.drift import drift, reference
 
 # Row alignment (which rows were edited in place) uses difflib, which is quick on
 # mostly-equal tables but not linear; above this size rows are compared as multisets.
@@ -119,7 +119,7 @@ def schema_changes(base: DataContract, head: DataContract) -> list[SchemaChange]
 
 
 def psi(base: pd.Series, head: pd.Series) -> float:
-    """Population stability index of `head` against `base`'s distribution (contracts.drift)."""
+    """Population stability index of `head` against `base`'s distribution (statistics.drift)."""
     return drift(reference(base), head)
 
 

@@ -7,12 +7,12 @@ artifact): numbers, names and outcomes, never markdown. The renderer
 
 from typing import Any
 
-from classifier.contracts.drift import MAJOR, MOVED
 from classifier.contracts.labels import label_text
 from classifier.report.comparison import Comparison
 from classifier.report.figures import confusion_pair
 from classifier.report.sections import FORMAT, PARAMS_SHOWN
 from classifier.stages.data import DROPPED
+from classifier.statistics.drift import MAJOR, MOVED
 
 
 def report_data(c: Comparison, figures: list[str]) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from classifier.contracts.drift import MOVED
 from classifier.contracts.labels import Label, label_text
 from classifier.report import plots
 from classifier.report.comparison import Comparison
 from classifier.report.plots import Paired
+from classifier.statistics.drift import MOVED
 
 
 def confusion_matrix(

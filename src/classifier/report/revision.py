@@ -17,10 +17,10 @@ from dvc.exceptions import DvcException
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.git import short_sha
 from classifier.contracts.params import PARAMS_FILE, DataContract, Params, Paths
 from classifier.contracts.yamlfile import parse_yaml
 from classifier.stages.data import parse_raw
+from classifier.tools.git import short_sha
 
 Section = TypeVar("Section", Paths, DataContract)
 

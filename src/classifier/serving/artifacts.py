@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import read_json
+from classifier.tools.files import read_json
 
 BUILD = Path("build")
 BENTO_INFO = BUILD / "bento.json"  # {"bento": tag, "model": tag}: `make bento`

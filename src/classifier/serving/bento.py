@@ -22,16 +22,16 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from classifier.contracts.categories import Category, typed
-from classifier.contracts.drift import reference
 from classifier.contracts.errors import UserError
 from classifier.contracts.features import CsvDialect, FeatureSchema
-from classifier.contracts.files import read_json, write_json
-from classifier.contracts.git import commit_sha
 from classifier.contracts.labels import Label, label_text
 from classifier.contracts.params import PARAMS_FILE, DataContract, Params, load_params
 from classifier.contracts.yamlfile import read_yaml
 from classifier.serving import api as serving
 from classifier.serving.artifacts import BENTO_INFO, REFERENCE
+from classifier.statistics.drift import reference
+from classifier.tools.files import read_json, write_json
+from classifier.tools.git import commit_sha
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def model_metadata(model: Pipeline, params: Params, raw_params: dict, sha: str) 
 def monitoring_reference(model: Pipeline, params: Params) -> dict[str, Any]:
     """What monitoring compares served traffic with, so it needs no training data or DVC.
 
-    Each feature's distribution in the training split (contracts.drift), and on the test
+    Each feature's distribution in the training split (statistics.drift), and on the test
     split: the class mix, the mix the model predicts, its mean confidence and metrics.
     """
     train = pd.read_parquet(params.paths.train_data)

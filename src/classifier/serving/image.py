@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import write_json
-from classifier.contracts.git import commit_sha
 from classifier.contracts.params import load_params
 from classifier.serving.artifacts import IMAGE_INFO, IMAGE_TAGS, built_bento, read
 from classifier.serving.smoke import Server, check, free_port, wait_ready
+from classifier.tools.files import write_json
+from classifier.tools.git import commit_sha
 
 log = logging.getLogger(__name__)
 

@@ -38,12 +38,12 @@ from pydantic import ValidationError
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.features import FeatureSchema
-from classifier.contracts.git import commit_sha
 from classifier.contracts.keys import dotted
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import Params, load_params
 from classifier.serving.api import request_rows, row_model
 from classifier.serving.artifacts import built_bento
+from classifier.tools.git import commit_sha
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from sklearn.model_selection import train_test_split
 
 from classifier.contracts.categories import is_boolean_text
 from classifier.contracts.csvfields import ragged_rows
-from classifier.contracts.dvc_output import not_pulled
 from classifier.contracts.errors import UserError
 from classifier.contracts.labels import Label, label_text, parse_label
 from classifier.contracts.params import DataContract, Split
 from classifier.contracts.schema import MAX_EXAMPLES, contract_schema, line_of, schema_problems
+from classifier.tools.dvc_output import not_pulled
 
 OTHER_SEPARATORS = [";", "\t", "|", ","]
 

@@ -12,11 +12,11 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import check_scoring, confusion_matrix
 from sklearn.pipeline import Pipeline
 
-from classifier.contracts.files import write_json
 from classifier.contracts.labels import Label, label_text
 from classifier.contracts.params import Params, load_params
 from classifier.stages.compute import backend
 from classifier.stages.scoring import compute_metrics, per_class, scorer
+from classifier.tools.files import write_json
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ import threading
 from collections.abc import Iterable
 from typing import IO
 
-from classifier.contracts.dvc_output import failure_reason
 from classifier.contracts.errors import UserError
 from classifier.contracts.params import load_params
 from classifier.stages.compute import reachable
 from classifier.stages.prepare import describe, prepare, warnings
+from classifier.tools.dvc_output import failure_reason
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import write_json, write_parquet
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import PARAMS_FILE, Params, load_params
 from classifier.contracts.quality import phrase
@@ -25,6 +24,7 @@ from classifier.stages.candidates import candidate_problems
 from classifier.stages.compute import reachable
 from classifier.stages.data import COLUMNS, DROPPED, cv_problems, load_raw, split, summarize
 from classifier.stages.quality import data_warnings
+from classifier.tools.files import write_json, write_parquet
 
 log = logging.getLogger(__name__)
 

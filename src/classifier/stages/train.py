@@ -10,12 +10,12 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_sp
 from sklearn.pipeline import Pipeline
 
 from classifier.contracts.errors import UserError
-from classifier.contracts.files import write_json, write_model
 from classifier.contracts.metrics import METRICS
 from classifier.contracts.params import Params, load_params
 from classifier.stages.candidates import build_pipeline, grid_prefix, make_model
 from classifier.stages.compute import backend
 from classifier.stages.scoring import scorer
+from classifier.tools.files import write_json, write_model
 
 log = logging.getLogger(__name__)
 

@@ -57,8 +57,8 @@ def _file_tag(path: Path) -> str:
     stored these very bytes (so `make monitor` judges them as that model), else the path."""
     import bentoml
 
-    from classifier.contracts.files import read_json  # not in the bento: a checkout's path
     from classifier.serving.artifacts import BENTO_INFO
+    from classifier.tools.files import read_json  # not in the bento: a checkout's path
 
     try:
         tag = read_json(BENTO_INFO)["model"]
