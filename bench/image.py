@@ -31,9 +31,9 @@ from testkit.repo import project_repo, run, tool_env
 from testkit.server import build_bento, served_bento
 
 from classifier.contracts.params import load_params
-from classifier.serving.api import request_rows
 from classifier.serving.bento import feature_schema
 from classifier.serving.image import container
+from classifier.serving.messages import request_rows
 
 
 def timed(command: list[str], repo: Path, env: dict[str, str]) -> float:

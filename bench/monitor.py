@@ -28,7 +28,7 @@ from testkit.records import replay
 from testkit.repo import fixture_repo, run, tool_env
 
 from classifier.contracts.params import load_params
-from classifier.serving import records as fields
+from classifier.serving import record_fields as fields
 from classifier.serving.bento import monitoring_reference
 from classifier.tools.files import write_json
 

@@ -41,8 +41,8 @@ from testkit.repo import project_repo, run, tool_env
 from testkit.server import build_bento, free_port, process_server, schemathesis, served_bento
 
 from classifier.contracts.params import load_params
-from classifier.serving.api import request_rows
 from classifier.serving.bento import feature_schema
+from classifier.serving.messages import request_rows
 
 
 def in_process(model, frame: pd.DataFrame, rows: int, seconds: float = 3.0) -> float:

@@ -18,8 +18,8 @@ import pandas as pd
 
 from classifier.contracts.features import FeatureSchema
 from classifier.contracts.params import load_params
-from classifier.serving.api import predict, request_rows
 from classifier.serving.bento import feature_schema
+from classifier.serving.messages import predict, request_rows
 from testkit.repo import tool_env
 
 
@@ -75,16 +75,16 @@ def replay(repo: Path, rows: pd.DataFrame, folder: Path, label_every: int = 0) -
 if __name__ == "__main__":
     import bentoml
 
-    from classifier.serving import records
+    from classifier.serving import record_fields
     from classifier.serving.streams import StreamMonitor
 
     given = json.loads(sys.stdin.read())
     options = {"log_path": given["log_path"]}
     features, numeric = given["features"], set(given["numeric"])
     for request, model, row, answer in given["predictions"]:
-        record = records.prediction_record(request, model, [row], [answer], features, numeric)
-        with bentoml.monitor(records.PREDICTIONS, StreamMonitor, options) as monitor:
-            records.log(monitor, record)
+        record = record_fields.prediction_record(request, model, [row], [answer], features, numeric)
+        with bentoml.monitor(record_fields.PREDICTIONS, StreamMonitor, options) as monitor:
+            record_fields.log(monitor, record)
     for request, row, label in given["feedback"]:
-        with bentoml.monitor(records.FEEDBACK, StreamMonitor, options) as monitor:
-            records.log(monitor, records.feedback_record([(request, row, label)]))
+        with bentoml.monitor(record_fields.FEEDBACK, StreamMonitor, options) as monitor:
+            record_fields.log(monitor, record_fields.feedback_record([(request, row, label)]))

@@ -20,7 +20,7 @@ from testkit.datasets import Dataset, params_for
 from testkit.repo import ROOT, copy_machinery, write_dataset
 
 from classifier.contracts.errors import UserError
-from classifier.stages.pipeline import check
+from classifier.stages.commands import check
 
 CATALOGUE = ROOT / "tests/catalogue"
 VALID = CATALOGUE / "data/valid.csv"

@@ -13,8 +13,8 @@ from classifier.runtime.cli import dispatch
 
 # command -> (module with a `main(argv)`, what it does)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("classifier.stages.pipeline", "validate params.yaml and the raw data; run nothing"),
-    "run": ("classifier.stages.pipeline", "validate, then `dvc repro`"),
+    "check": ("classifier.stages.commands", "validate params.yaml and the raw data; run nothing"),
+    "run": ("classifier.stages.commands", "validate, then `dvc repro`"),
     "report": ("classifier.report.build", "compare the working tree's results with a base"),
     "bento": ("classifier.serving.bento", "model into the BentoML store; build the bento"),
     "serve": ("classifier.serving.local", "serve the last built bento on 127.0.0.1"),

@@ -17,7 +17,7 @@ from testkit.server import build_bento, served_bento
 from testkit.swap import baseline_project, breast_cancer, swap
 
 from classifier.contracts.features import FeatureSchema
-from classifier.serving.api import request_rows
+from classifier.serving.messages import request_rows
 
 
 @pytest.fixture(scope="module")

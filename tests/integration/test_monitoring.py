@@ -23,7 +23,7 @@ from testkit.repo import fixture_repo, run, tool_env
 from testkit.server import build_bento
 
 from classifier.contracts.features import FeatureSchema
-from classifier.serving.api import request_rows
+from classifier.serving.messages import request_rows
 from classifier.serving.smoke import bentoml_serve
 
 ROWS = 400

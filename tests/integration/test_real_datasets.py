@@ -21,7 +21,7 @@ from testkit.server import build_bento
 from testkit.swap import Swap, baseline_project, swap
 
 from classifier.contracts.features import FeatureSchema
-from classifier.serving.api import request_rows
+from classifier.serving.messages import request_rows
 from classifier.serving.smoke import bentoml_serve
 
 TOKEN = "real-data-t0k3n"  # noqa: S105

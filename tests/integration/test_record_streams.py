@@ -22,8 +22,8 @@ from testkit.repo import fixture_repo, run, tool_env
 from testkit.server import build_bento
 
 from classifier.contracts.features import FeatureSchema
-from classifier.serving import records as fields
-from classifier.serving.api import request_rows
+from classifier.serving import record_fields as fields
+from classifier.serving.messages import request_rows
 from classifier.serving.smoke import bentoml_serve
 
 from .test_monitoring import monitor

@@ -15,7 +15,7 @@ from testkit.repo import run
 from testkit.server import build_bento, schemathesis, served_bento
 
 from classifier.contracts.features import FeatureSchema
-from classifier.serving.api import request_rows
+from classifier.serving.messages import request_rows
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TOKEN = "feedback-secret"  # noqa: S105 - a test's own token

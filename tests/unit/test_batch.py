@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from classifier.contracts.errors import UserError
-from classifier.serving import api
+from classifier.serving import messages
 from classifier.serving.batch.command import predict
 from classifier.serving.batch.model import BatchModel
 from classifier.serving.batch.rules import check, request_row
@@ -73,11 +73,11 @@ def test_bad_rows_are_listed_with_the_reason_predict_would_give(scorer, rows, tm
     assert refused["row"].tolist() == [2, 4, 5, 7]
     assert refused["line"].tolist() == [4, 6, 7, 9]  # as `make check` counts: header is line 1
     reasons = dict(zip(refused["row"], refused["reason"], strict=True))
-    Row = api.row_model(scorer.schema)
+    Row = messages.row_model(scorer.schema)
     for row, reason in reasons.items():  # the very message of the service's request type
         with pytest.raises(Exception, match="validation error") as err:
             Row.model_validate(request_row(mixed.loc[row], scorer.schema))
-        assert api.error_line(err.value.errors(include_url=False)) == reason
+        assert messages.error_line(err.value.errors(include_url=False)) == reason
     assert reasons[2].startswith("origin: Input should be ")
     assert reasons[4].startswith("weight (g): Input should be less than or equal to ")
     assert reasons[5] == "width/height: Input should be a valid number"
@@ -112,7 +112,7 @@ def test_rows_the_checks_pass_are_rows_the_service_accepts(scorer):
         {name: rng.choice(np.array(values, dtype=object), 400) for name, values in choices.items()}
     )
     _, flagged = check(frame, schema)
-    Row = api.row_model(schema)
+    Row = messages.row_model(schema)
     for i in np.flatnonzero(~flagged):
         Row.model_validate(request_row(frame.iloc[i], schema))  # raises if it would refuse
     assert 0 < flagged.sum() < len(frame)

@@ -9,7 +9,7 @@ from testkit.datasets import enrolment, params_for
 
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import parse_params
-from classifier.serving import api
+from classifier.serving import messages
 from classifier.serving.batch.command import predict
 from classifier.serving.batch.model import BatchModel
 from classifier.serving.bento import feature_schema
@@ -42,10 +42,10 @@ def test_boolean_cells_in_any_case_are_read_as_one_spelling(trained):
 def test_the_service_takes_json_booleans_for_boolean_features_and_nothing_else(trained):
     schema = trained[-1]
     assert schema.categorical["degree"] == (False, True)
-    Row = api.row_model(schema)
+    Row = messages.row_model(schema)
     row = {"age": 30.0, "income": 20000.0, "degree": True, "married": False, "region": "north"}
     parsed = Row.model_validate(row)
-    columns = api.rows_columns([parsed], schema)
+    columns = messages.rows_columns([parsed], schema)
     assert columns["degree"].tolist() == ["true"]  # the model's spelling
     for spelling in ("true", "True", 1):
         with pytest.raises(ValidationError, match="valid boolean"):
@@ -55,14 +55,14 @@ def test_the_service_takes_json_booleans_for_boolean_features_and_nothing_else(t
 def test_answers_and_feedback_use_json_booleans(trained):
     _, params, _, test, model, schema = trained
     X = test.drop(columns=["enrolled"]).head(5)
-    answers = api.predict(model, X, list(params.data.classes))
+    answers = messages.predict(model, X, list(params.data.classes))
     assert {type(a["label"]) for a in answers} == {bool}
     assert list(answers[0]["probabilities"]) == ["false", "true"]
-    Feedback = api.feedback_model(list(params.data.classes))
+    Feedback = messages.feedback_model(list(params.data.classes))
     Feedback.model_validate({"request_id": "0" * 16, "label": True})
     with pytest.raises(ValidationError, match="Input should be a valid boolean"):
         Feedback.model_validate({"request_id": "0" * 16, "label": "true"})
-    rows = api.request_rows(X, schema)
+    rows = messages.request_rows(X, schema)
     assert {type(r["degree"]) for r in rows} == {bool}
 
 

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 
 from classifier.contracts.categories import typed
 from classifier.contracts.features import FeatureSchema
-from classifier.serving import api as serving
-from classifier.serving.api import request_rows
+from classifier.serving import messages
 from classifier.serving.bento import feature_schema, numeric_ranges
+from classifier.serving.messages import request_rows
 from classifier.stages.data import split
 from classifier.stages.train import CandidateResult, refit
 
@@ -29,17 +29,17 @@ ROW = {"bill_length_mm": 40.0, "body mass (g)": 4000.0, "island": "Dream", "sex"
 
 def refusal(**changes) -> str:
     with pytest.raises(ValidationError) as err:
-        serving.row_model(SCHEMA).model_validate({**ROW, **changes})
+        messages.row_model(SCHEMA).model_validate({**ROW, **changes})
     return str(err.value)
 
 
 def test_a_valid_row_is_accepted_and_keeps_its_column_names():
-    row = serving.row_model(SCHEMA).model_validate(ROW)
+    row = messages.row_model(SCHEMA).model_validate(ROW)
     assert row.model_dump(by_alias=True) == ROW
 
 
 def test_nullable_features_accept_null_others_do_not():
-    serving.row_model(SCHEMA).model_validate({**ROW, "sex": None, "body mass (g)": None})
+    messages.row_model(SCHEMA).model_validate({**ROW, "sex": None, "body mass (g)": None})
     assert "island" in refusal(island=None)
 
 
@@ -61,7 +61,7 @@ def test_wrong_values_are_refused_naming_the_field(changes, field):
 
 def test_a_missing_field_is_refused():
     with pytest.raises(ValidationError, match="island"):
-        serving.row_model(SCHEMA).model_validate({k: v for k, v in ROW.items() if k != "island"})
+        messages.row_model(SCHEMA).model_validate({k: v for k, v in ROW.items() if k != "island"})
 
 
 def test_readable_error_names_each_field_and_keeps_the_detail_as_text():
@@ -72,7 +72,7 @@ def test_readable_error_names_each_field_and_keeps_the_detail_as_text():
             {"loc": ["rows"], "msg": "List should have at least 1 item"},
         ],
     }
-    out = serving.readable_error(body)
+    out = messages.readable_error(body)
     assert out["error"] == (
         "rows[0].island: Input should be 'Biscoe' or 'Dream'; "
         "rows: List should have at least 1 item"
@@ -81,17 +81,17 @@ def test_readable_error_names_each_field_and_keeps_the_detail_as_text():
 
 
 def test_readable_error_leaves_other_bodies_alone():
-    assert serving.readable_error({"error": "x"}) == {"error": "x"}
+    assert messages.readable_error({"error": "x"}) == {"error": "x"}
 
 
 def test_predictions_equal_the_models_own(fruit_model, fruit_params):
     model, train, test = fruit_model
     X, _ = fruit_params.data.features_and_target(test)
     schema = feature_schema(model, fruit_params.data, train)
-    Row = serving.row_model(schema)
+    Row = messages.row_model(schema)
     rows = [Row.model_validate(r) for r in request_rows(X, schema)]
-    answers = serving.predict(
-        model, pd.DataFrame(serving.rows_columns(rows, schema)), fruit_params.data.classes
+    answers = messages.predict(
+        model, pd.DataFrame(messages.rows_columns(rows, schema)), fruit_params.data.classes
     )
     assert [a["label"] for a in answers] == list(model.predict(X))
     proba = pd.DataFrame(model.predict_proba(X), columns=model.classes_)
@@ -111,7 +111,7 @@ def test_integer_codes_are_json_numbers_in_requests(fruit_model, fruit_params):
     model, train, _ = fruit_model
     schema = feature_schema(model, fruit_params.data, train)
     assert schema.categorical["grade"] == (1, 2, 3)
-    Row = serving.row_model(schema)
+    Row = messages.row_model(schema)
     row = {
         "weight (g)": 150.0,
         "width/height": 1.0,
@@ -119,7 +119,7 @@ def test_integer_codes_are_json_numbers_in_requests(fruit_model, fruit_params):
         "origin": "north",
         "colour": "red",
     }
-    frame = pd.DataFrame(serving.rows_columns([Row.model_validate({**row, "grade": 2})], schema))
+    frame = pd.DataFrame(messages.rows_columns([Row.model_validate({**row, "grade": 2})], schema))
     assert frame["grade"].tolist() == ["2"]  # the text the model was trained on
     with pytest.raises(ValidationError, match="grade"):
         Row.model_validate({**row, "grade": "2"})
@@ -147,12 +147,12 @@ def test_integer_labels_are_answered_as_numbers_with_text_keys(churn_frame, chur
     model = refit(
         CandidateResult("decision_tree", 0.9, 0.0, [], {"max_depth": 3}, 1, 0.0), X, y, churn_params
     )
-    [answer] = serving.predict(
+    [answer] = messages.predict(
         model, churn_params.data.features_and_target(test)[0].head(1), [1, 0]
     )
     assert answer["label"] in (0, 1)
     assert list(answer["probabilities"]) == ["1", "0"]
-    Prediction = serving.prediction_model([1, 0])
+    Prediction = messages.prediction_model([1, 0])
     assert Prediction.model_validate(answer).model_dump_json().startswith('{"label":')
 
 
@@ -160,8 +160,8 @@ def test_columns_that_differ_only_in_punctuation_get_distinct_fields():
     schema = FeatureSchema("y", (0, 1), {"a b": (0.0, 1.0), "a_b": (0.0, 1.0)}, {})
     names = schema.field_names
     assert len(set(names.values())) == 2
-    row = serving.row_model(schema).model_validate({"a b": 0.5, "a_b": 0.25})
-    assert pd.DataFrame(serving.rows_columns([row], schema)).iloc[0].tolist() == [0.5, 0.25]
+    row = messages.row_model(schema).model_validate({"a b": 0.5, "a_b": 0.25})
+    assert pd.DataFrame(messages.rows_columns([row], schema)).iloc[0].tolist() == [0.5, 0.25]
 
 
 def test_numeric_ranges_widen_the_training_span_and_stay_non_negative():

@@ -27,7 +27,7 @@ from classifier.contracts.params import PARAMS_FILE, load_params
 from classifier.contracts.yamlfile import read_yaml
 from classifier.report.markdown import table
 from classifier.serving.artifacts import IMAGE_TAGS, REFERENCE, built_tag, read
-from classifier.stages.pipeline import reproduce
+from classifier.stages.commands import reproduce
 from classifier.tools.files import read_json, write_json, write_text
 from classifier.tools.git import commit_sha, show
 

@@ -30,7 +30,7 @@ from classifier.contracts.params import Params, load_params
 from classifier.monitor import records
 from classifier.monitor.reference import load
 from classifier.report.datadiff import row_hashes
-from classifier.serving import records as fields
+from classifier.serving import record_fields as fields
 from classifier.serving.artifacts import REFERENCE
 from classifier.stages.data import parse_raw
 

@@ -17,7 +17,7 @@ from classifier.contracts.params import Monitor
 from classifier.monitor.records import Records, Unreadable
 from classifier.monitor.reference import ModelReference
 from classifier.monitor.window import ALL, Window
-from classifier.serving import records as fields
+from classifier.serving import record_fields as fields
 from classifier.statistics.drift import Reference, chi_square_p, counts, psi
 
 

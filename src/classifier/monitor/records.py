@@ -4,7 +4,7 @@ A source is a folder (BentoML's layout: `<monitor>/data/*.log*`, rotated files
 included), one JSON-lines file, or the same behind an fsspec URL (s3://, gs://, …).
 Files are read with pyarrow's JSON reader against a schema built from the model's
 reference, so a million records take seconds and columns keep their types; each
-request's lists (classifier.serving.records) become one row per prediction.
+request's lists (classifier.serving.record_fields) become one row per prediction.
 
 Production files are expected to be damaged now and then: a worker killed mid-write
 leaves a cut-off last line, a disk fills up, someone edits a file. A file the fast
@@ -32,7 +32,7 @@ import pyarrow.json as pj
 from classifier.contracts.errors import UserError
 from classifier.monitor.reference import ModelReference
 from classifier.monitor.window import ALL, Window
-from classifier.serving import records as fields
+from classifier.serving import record_fields as fields
 
 MONITORS = (fields.PREDICTIONS, fields.FEEDBACK, fields.REFUSALS)
 BLOCK = 16 << 20  # bytes per block the JSON reader parses at once

@@ -14,7 +14,7 @@ from classifier.monitor.analysis import FeatureDrift, drift_of_counts, drifted
 from classifier.monitor.records import files, label_type, read_file, rows, schemas, within
 from classifier.monitor.reference import ModelReference
 from classifier.monitor.window import Window
-from classifier.serving import records as fields
+from classifier.serving import record_fields as fields
 from classifier.statistics.drift import counts
 
 

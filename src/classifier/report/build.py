@@ -23,7 +23,7 @@ from classifier.report.markdown import COMMENT_LIMIT, FIGURES
 from classifier.report.revision import Revision
 from classifier.report.rules import Rule, passed, plain_verdict
 from classifier.report.sections import failure_only, render
-from classifier.stages import pipeline
+from classifier.stages import commands
 from classifier.tools.files import write_folder
 from classifier.tools.git import short_sha
 
@@ -58,9 +58,9 @@ def pipeline_error(reproduce: bool) -> str | None:
     """
     try:
         if reproduce:
-            pipeline.reproduce()
+            commands.reproduce()
         else:
-            pipeline.check()
+            commands.check()
     except UserError as err:
         return str(err)
     return None

@@ -27,7 +27,7 @@ from classifier.contracts.features import CsvDialect, FeatureSchema
 from classifier.contracts.labels import Label, label_text
 from classifier.contracts.params import PARAMS_FILE, DataContract, Params, load_params
 from classifier.contracts.yamlfile import read_yaml
-from classifier.serving import api as serving
+from classifier.serving import messages
 from classifier.serving.artifacts import BENTO_INFO, REFERENCE
 from classifier.statistics.drift import reference
 from classifier.tools.files import read_json, write_json
@@ -143,8 +143,8 @@ def save_model(params: Params) -> bentoml.Model:
     sha = commit_sha()
     metadata = model_metadata(model, params, read_yaml(PARAMS_FILE), sha)
     labels = {"git_sha": sha[:12], "model_class": metadata["model_class"]}
-    with bentoml.models.create(serving.MODEL_NAME, labels=labels, metadata=metadata) as stored:
-        shutil.copyfile(path, Path(stored.path) / serving.MODEL_FILE)
+    with bentoml.models.create(messages.MODEL_NAME, labels=labels, metadata=metadata) as stored:
+        shutil.copyfile(path, Path(stored.path) / messages.MODEL_FILE)
         reference_json = {"model": str(stored.tag), **monitoring_reference(model, params)}
         write_json(Path(stored.path) / REFERENCE_FILE, reference_json)
     write_json(REFERENCE, reference_json)

@@ -23,15 +23,14 @@ from pydantic_core import to_json
 
 from classifier.contracts.features import FeatureSchema
 from classifier.contracts.labels import Label
-from classifier.serving import api as serving
-from classifier.serving import records, streams
+from classifier.serving import messages, record_fields, streams
 from classifier.serving.arrays import array_model
 from classifier.serving.traffic import OneLineRefusals, Traffic
 
 # The exact model `make bento` built this bento with: a build argument, which BentoML keeps
 # in the bento and gives back when it serves it. Never `latest` of a store other projects
 # on the machine also write to; `latest` only when no bento is involved (development).
-MODEL_TAG = getattr(bentoml.use_arguments(), "model", None) or f"{serving.MODEL_NAME}:latest"
+MODEL_TAG = getattr(bentoml.use_arguments(), "model", None) or f"{messages.MODEL_NAME}:latest"
 MODEL = bentoml.models.BentoModel(MODEL_TAG)
 
 
@@ -39,7 +38,7 @@ def _stored_model() -> Any:
     stored = MODEL.stored
     if stored is None:
         raise RuntimeError(
-            f"no model '{serving.MODEL_NAME}' in the BentoML model store; run `make bento` first"
+            f"no model '{messages.MODEL_NAME}' in the BentoML model store; run `make bento` first"
         )
     return stored
 
@@ -50,20 +49,20 @@ CLASSES: list[Label] = list(SCHEMA.classes)
 if TYPE_CHECKING:  # built at import from the stored schema; statically, pydantic models
     Row = BaseModel
     Prediction = BaseModel
-    Feedback = serving.FeedbackBase
+    Feedback = messages.FeedbackBase
 else:
-    Row = serving.row_model(SCHEMA)
-    Prediction = serving.prediction_model(CLASSES)
-    Feedback = serving.feedback_model(CLASSES)
-Rows = Annotated[list[Row], Field(min_length=1, max_length=serving.MAX_ROWS)]
-Labels = Annotated[list[Feedback], Field(min_length=1, max_length=serving.MAX_ROWS)]
+    Row = messages.row_model(SCHEMA)
+    Prediction = messages.prediction_model(CLASSES)
+    Feedback = messages.feedback_model(CLASSES)
+Rows = Annotated[list[Row], Field(min_length=1, max_length=messages.MAX_ROWS)]
+Labels = Annotated[list[Feedback], Field(min_length=1, max_length=messages.MAX_ROWS)]
 
 
 class Predictions(IORootModel[list[Prediction]]):
     """One prediction per row, in order: the output spec of /predict.
 
     Its schema (the OpenAPI document, the docs) is `Prediction`'s. The answers themselves
-    are plain dicts of that shape, built from the model's own output by `serving.predict`:
+    are plain dicts of that shape, built from the model's own output by `messages.predict`:
     validating them again, or even `model_construct`-ing one model per row, cost more than
     the model does (~4 ms per 1,000 rows), so this root takes them as they are and writes
     them with pydantic's serializer. `model_dump` returns the JSON text, which BentoML
@@ -125,7 +124,7 @@ def metadata() -> Metadata:
 
 @bentoml.asgi_app(metadata_app, path="/")
 @bentoml.service(
-    name=serving.MODEL_NAME,
+    name=messages.MODEL_NAME,
     # BentoML's timeout keeps each request's timer, future and tracing context alive for
     # the whole timeout, finished or not: with 30 s, full garbage collections slowed to
     # 100 ms+. A tabular model answers in milliseconds; 5 s is ample and keeps p99 low.
@@ -135,8 +134,8 @@ def metadata() -> Metadata:
     # One access-log line per request costs ~7% of throughput; /metrics counts traffic.
     # Turn it on with BENTOML_CONFIG_OPTIONS='logging.access.enabled=true'.
     logging={"access": {"enabled": False}},
-    # Records of predictions, labels and refusals (classifier.serving.records), as JSON
-    # lines, each stream in its own files (serving.streams: BentoML's default monitor
+    # Records of predictions, labels and refusals (classifier.serving.record_fields), as JSON
+    # lines, each stream in its own files (messages.streams: BentoML's default monitor
     # mixes them), where contracts.locations says ($BENTOML_HOME/monitoring by default).
     # BentoML's config changes the folder (services.monitoring.options.log_path) or the
     # sink, e.g. BENTOML_CONFIG_OPTIONS='services.monitoring.type=otlp'.
@@ -148,7 +147,7 @@ class Classifier:
     model_ref = MODEL
 
     def __init__(self) -> None:
-        self.model = joblib.load(self.model_ref.path_of(serving.MODEL_FILE))
+        self.model = joblib.load(self.model_ref.path_of(messages.MODEL_FILE))
         # The same fitted steps called on arrays, kept only if they answer identically.
         self.arrays = array_model(self.model, SCHEMA)
         # Everything loaded so far lives as long as the process. Without this, each full
@@ -158,24 +157,24 @@ class Classifier:
 
     @bentoml.api(
         batchable=True,
-        max_batch_size=serving.MAX_ROWS,
+        max_batch_size=messages.MAX_ROWS,
         max_latency_ms=1000,
         output_spec=Predictions,
     )
     def predict(self, rows: Rows) -> list[dict[str, Any]]:
         """One prediction per row, in order. Send up to 10,000 rows per request."""
-        columns = serving.rows_columns(rows, SCHEMA)
+        columns = messages.rows_columns(rows, SCHEMA)
         if self.arrays is not None:
-            return serving.predict(self.arrays, columns, CLASSES)
-        return serving.predict(self.model, pd.DataFrame(columns), CLASSES)
+            return messages.predict(self.arrays, columns, CLASSES)
+        return messages.predict(self.model, pd.DataFrame(columns), CLASSES)
 
     @bentoml.api
     def feedback(self, labels: Labels) -> Receipt:
         """True labels of earlier predictions, named by the X-BentoML-Request-ID header their
         response carried (and the row, for a request of several rows); monitoring joins them."""
-        record = records.feedback_record([(i.request_id, i.row, i.label) for i in labels])
-        with bentoml.monitor(records.FEEDBACK) as monitor:
-            records.log(monitor, record)
+        record = record_fields.feedback_record([(i.request_id, i.row, i.label) for i in labels])
+        with bentoml.monitor(record_fields.FEEDBACK) as monitor:
+            record_fields.log(monitor, record)
         return Receipt(recorded=len(labels))
 
 

@@ -41,8 +41,8 @@ from classifier.contracts.features import FeatureSchema
 from classifier.contracts.keys import dotted
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import Params, load_params
-from classifier.serving.api import request_rows, row_model
 from classifier.serving.artifacts import built_bento
+from classifier.serving.messages import request_rows, row_model
 from classifier.tools.git import commit_sha
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@
   nobody else may write them. Without FEEDBACK_TOKEN, feedback is off (403).
 - A refused request logs one line with its reason (BentoML's traceback for a
   validation error is filtered out: `OneLineRefusals`).
-- Every 400 names what is wrong (`serving.api.readable_error`) and is counted on
+- Every 400 names what is wrong (`serving.messages.readable_error`) and is counted on
   /metrics by reason and recorded as a refusal.
-- Every answered POST /predict is recorded (classifier.serving.records: one record per
+- Every answered POST /predict is recorded (classifier.serving.record_fields: one record per
   request), with the request id BentoML's response header carries, and counted per class.
 
 Records are written after the response has gone out, so they add no latency.
@@ -33,8 +33,8 @@ import bentoml
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from classifier.serving import records
-from classifier.serving.api import MAX_ROWS, readable_error
+from classifier.serving import record_fields
+from classifier.serving.messages import MAX_ROWS, readable_error
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -106,8 +106,8 @@ def record_refusal(reason: str, field: str) -> None:
         "classifier_refused_requests", "Requests refused with a 400, per reason", "reason"
     )
     refused.labels(reason=reason).inc()
-    with bentoml.monitor(records.REFUSALS) as monitor:
-        records.log(monitor, records.refusal_record(reason, field))
+    with bentoml.monitor(record_fields.REFUSALS) as monitor:
+        record_fields.log(monitor, record_fields.refusal_record(reason, field))
 
 
 class Traffic:
@@ -129,11 +129,11 @@ class Traffic:
         rows = from_json(request)["rows"]
         answers = from_json(response)
         count_predictions(answers)
-        record = records.prediction_record(
+        record = record_fields.prediction_record(
             request_id, self.model, rows, answers, self.features, self.numeric
         )
-        with bentoml.monitor(records.PREDICTIONS) as monitor:
-            records.log(monitor, record)
+        with bentoml.monitor(record_fields.PREDICTIONS) as monitor:
+            record_fields.log(monitor, record)
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":

@@ -30,7 +30,7 @@ import pandas as pd
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.locations import records_location
-from classifier.serving import api
+from classifier.serving import messages
 from classifier.serving.arrays import array_model
 from classifier.serving.batch.model import BatchModel, load_model
 from classifier.serving.batch.overlap import WriteBehind, prefetched
@@ -65,7 +65,7 @@ def predict(
 ) -> tuple[int, int]:
     """Score `source` into `output`, bad rows into `rejects`: (scored, rejected) rows."""
     kind = file_format(output, "output")
-    Row = api.row_model(scorer.schema)
+    Row = messages.row_model(scorer.schema)
     fast = array_model(scorer.model, scorer.schema)
     needed = list(dict.fromkeys([*ids, *scorer.features]))
     scores = Output(output, kind, staging_folder(output))

@@ -9,7 +9,7 @@ import pandas as pd
 
 from classifier.contracts.errors import UserError
 from classifier.contracts.features import FeatureSchema
-from classifier.serving import api
+from classifier.serving import messages
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def _file_tag(path: Path) -> str:
 
     try:
         tag = read_json(BENTO_INFO)["model"]
-        stored = Path(bentoml.models.get(tag).path_of(api.MODEL_FILE))
+        stored = Path(bentoml.models.get(tag).path_of(messages.MODEL_FILE))
         same = stored.read_bytes() == path.read_bytes()
     except (OSError, KeyError, TypeError, ValueError, bentoml.exceptions.NotFound):
         return str(path)
@@ -80,7 +80,7 @@ def _from_store(tag: str) -> BatchModel:
             f"model {tag!r}: not a model file and not in the BentoML store ({err}); "
             "`bentoml models list` shows the store"
         ) from None
-    model = joblib.load(stored.path_of(api.MODEL_FILE))
+    model = joblib.load(stored.path_of(messages.MODEL_FILE))
     metadata: dict[str, Any] = dict(stored.info.metadata)
     schema = FeatureSchema.from_json(metadata["features"], metadata.get("csv"))
     return BatchModel(model, schema, str(stored.tag))

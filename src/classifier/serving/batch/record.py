@@ -6,7 +6,7 @@ import secrets
 import pandas as pd
 
 from classifier.contracts.labels import label_text
-from classifier.serving import records
+from classifier.serving import record_fields
 from classifier.serving.batch.model import BatchModel
 from classifier.serving.batch.rules import request_row
 
@@ -22,7 +22,7 @@ class Recorder:
         from classifier.serving import streams
 
         options = {"log_path": folder}
-        self.monitor = lambda: bentoml.monitor(records.PREDICTIONS, streams.TYPE, options)
+        self.monitor = lambda: bentoml.monitor(record_fields.PREDICTIONS, streams.TYPE, options)
         self.scorer, self.run, self.count = scorer, secrets.token_hex(4), 0
 
     def write(self, good: pd.DataFrame, scored: pd.DataFrame) -> None:
@@ -36,7 +36,7 @@ class Recorder:
         for start in range(0, len(rows), RECORD_ROWS):
             part = slice(start, start + RECORD_ROWS)
             request = f"batch-{self.run}-{self.count:08d}"
-            record = records.prediction_record(
+            record = record_fields.prediction_record(
                 request,
                 self.scorer.tag,
                 rows[part],
@@ -45,5 +45,5 @@ class Recorder:
                 set(schema.numeric),
             )
             with self.monitor() as monitor:
-                records.log(monitor, record)
+                record_fields.log(monitor, record)
             self.count += 1

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from classifier.contracts.categories import BOOLEAN
 from classifier.contracts.categories import text as category_text
 from classifier.contracts.features import FeatureSchema
-from classifier.serving import api
+from classifier.serving import messages
 
 
 def _numbers(column: pd.Series) -> np.ndarray:
@@ -110,7 +110,7 @@ def request_verdicts(rows: pd.DataFrame, Row: type[BaseModel], schema: FeatureSc
         try:
             found.append(Row.model_validate(request_row(row, schema)))
         except ValidationError as err:
-            found.append(api.error_line(err.errors(include_url=False)))  # type: ignore[arg-type]
+            found.append(messages.error_line(err.errors(include_url=False)))  # type: ignore[arg-type]
     return found
 
 
@@ -128,7 +128,7 @@ def screen(
     accepted = [(i, v) for i, v in zip(where, found, strict=True) if not isinstance(v, str)]
     if accepted:
         at = [i for i, _ in accepted]
-        for name, values in api.rows_columns([v for _, v in accepted], schema).items():
+        for name, values in messages.rows_columns([v for _, v in accepted], schema).items():
             columns[name][at] = values
         keep[at] = True
     return columns, keep, [v for v in found if isinstance(v, str)]
