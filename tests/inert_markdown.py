@@ -10,7 +10,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from classifier.report.markdown import COMMENT_LIMIT
+from classifier.rendering.markdown import COMMENT_LIMIT
 
 SENTINEL = "ZQX"
 HTML_ALLOWED = re.compile(r"\s*(<details><summary>[^<]*</summary>|</details>)\s*")

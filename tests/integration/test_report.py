@@ -10,7 +10,7 @@ import yaml
 from testkit.repo import git_commit, run, write_dataset
 
 from classifier.contracts.metrics import metrics_for
-from classifier.report.markdown import FIGURES
+from classifier.rendering.markdown import FIGURES
 
 from ..inert_markdown import SENTINEL, assert_inert
 

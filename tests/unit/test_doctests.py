@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = [
-    "classifier.report.inert",
+    "classifier.rendering.inert",
     "classifier.ci.steps",
     "classifier.statistics.drift",
     "classifier.monitor.window",

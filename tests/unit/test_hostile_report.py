@@ -18,9 +18,9 @@ import pytest
 
 from classifier.ci import comment
 from classifier.contracts.quality import TEMPLATES
-from classifier.report.markdown import COMMENT_LIMIT
+from classifier.rendering.markdown import COMMENT_LIMIT
+from classifier.rendering.shape import Malformed
 from classifier.report.sections import FORMAT, render
-from classifier.report.shape import Malformed
 
 from ..inert_markdown import SENTINEL, assert_inert
 

@@ -12,6 +12,7 @@ LAYERS = [
     "tools",
     "contracts",
     "statistics",
+    "rendering",
     "runtime",
     "stages",
     "report",

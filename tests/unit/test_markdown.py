@@ -1,6 +1,6 @@
 """Markdown helpers: tables, change marks, and fitting a GitHub comment."""
 
-from classifier.report.markdown import change, fit, table
+from classifier.rendering.markdown import change, fit, table
 
 
 def test_change_marks_depend_on_the_metric_direction():

@@ -1,6 +1,6 @@
 """The charts: what a reader sees in them."""
 
-from classifier.report.plots import Paired, importance_compare
+from classifier.rendering.plots import Paired, importance_compare
 
 
 def test_a_side_without_bars_has_no_legend_entry():

@@ -29,10 +29,10 @@ from pathlib import Path
 
 from classifier.ci.github import SHA, GitHub
 from classifier.contracts.errors import UserError
-from classifier.report.inert import code
-from classifier.report.markdown import COMMENT_LIMIT, FIGURES
+from classifier.rendering.inert import code
+from classifier.rendering.markdown import COMMENT_LIMIT, FIGURES
+from classifier.rendering.shape import Malformed, items, obj
 from classifier.report.sections import render
-from classifier.report.shape import Malformed, items, obj
 
 log = logging.getLogger(__name__)
 

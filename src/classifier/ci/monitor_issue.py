@@ -15,7 +15,7 @@ from typing import Any
 
 from classifier.ci.github import GitHub
 from classifier.contracts.errors import UserError
-from classifier.report.markdown import COMMENT_LIMIT, cut
+from classifier.rendering.markdown import COMMENT_LIMIT, cut
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from classifier.contracts.keys import differences
 from classifier.contracts.labels import label_text
 from classifier.contracts.params import PARAMS_FILE, load_params
 from classifier.contracts.yamlfile import read_yaml
-from classifier.report.markdown import table
+from classifier.rendering.markdown import table
 from classifier.serving.artifacts import IMAGE_TAGS, REFERENCE, built_tag, read
 from classifier.stages.commands import reproduce
 from classifier.tools.files import read_json, write_json, write_text

@@ -21,9 +21,9 @@ from classifier.monitor.analysis import Findings, analyse
 from classifier.monitor.reference import ModelReference, load
 from classifier.monitor.trend import daily
 from classifier.monitor.window import ALL, Window, parse
-from classifier.report import plots
-from classifier.report.inert import number
-from classifier.report.markdown import IMAGE, MISSING, details, image, table
+from classifier.rendering import plots
+from classifier.rendering.inert import number
+from classifier.rendering.markdown import IMAGE, MISSING, details, image, table
 from classifier.serving.artifacts import REFERENCE
 from classifier.statistics.drift import mark
 from classifier.tools.files import write_folder

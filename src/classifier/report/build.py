@@ -16,10 +16,10 @@ from matplotlib.figure import Figure
 from classifier.contracts.errors import UserError
 from classifier.contracts.params import PARAMS_FILE, Params, load_params, parse_params
 from classifier.contracts.yamlfile import parse_yaml
+from classifier.rendering.markdown import COMMENT_LIMIT, FIGURES
 from classifier.report.comparison import compare
 from classifier.report.facts import report_data
 from classifier.report.figures import figures
-from classifier.report.markdown import COMMENT_LIMIT, FIGURES
 from classifier.report.revision import Revision
 from classifier.report.rules import Rule, passed, plain_verdict
 from classifier.report.sections import failure_only, render

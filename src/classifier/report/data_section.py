@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from classifier.contracts.quality import phrase
-from classifier.report import shape
-from classifier.report.inert import code, count
-from classifier.report.markdown import MISSING, grid, names, revision
+from classifier.rendering import shape
+from classifier.rendering.inert import code, count
+from classifier.rendering.markdown import MISSING, grid, names, revision
 
 KINDS = frozenset({"numeric", "categorical"})
 

@@ -6,9 +6,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from classifier.contracts.labels import Label, label_text
-from classifier.report import plots
+from classifier.rendering import plots
+from classifier.rendering.plots import Paired
 from classifier.report.comparison import Comparison
-from classifier.report.plots import Paired
 from classifier.statistics.drift import MOVED
 
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from classifier.contracts.metrics import METRICS
-from classifier.report import shape
-from classifier.report.inert import code, count, number, value
-from classifier.report.markdown import MISSING, change, grid, revision
+from classifier.rendering import shape
+from classifier.rendering.inert import code, count, number, value
+from classifier.rendering.markdown import MISSING, change, grid, revision
 
 
 def confusion(report: Mapping[str, Any], figures: Mapping[str, str]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from classifier.contracts.metrics import METRICS
-from classifier.report import shape
+from classifier.rendering import shape
 
 KINDS = frozenset({"at_least", "at_most", "max_drop", "pipeline", "metrics"})
 OUTCOMES = {"passed": True, "failed": False, "skipped": None}

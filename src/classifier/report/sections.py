@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from classifier.contracts.metrics import METRICS
-from classifier.report import shape
-from classifier.report.data_section import data
-from classifier.report.inert import block, code, count, number, value
-from classifier.report.markdown import (
+from classifier.rendering import shape
+from classifier.rendering.inert import block, code, count, number, value
+from classifier.rendering.markdown import (
     FIGURES,
     MISSING,
     change,
@@ -24,6 +23,7 @@ from classifier.report.markdown import (
     names,
     revision,
 )
+from classifier.report.data_section import data
 from classifier.report.model_sections import confusion, importance, selection
 from classifier.report.rules import Rule, describe, passed
 

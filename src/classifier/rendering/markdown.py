@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from classifier.contracts.metrics import METRICS
-from classifier.report import shape
-from classifier.report.inert import code
+from classifier.rendering import shape
+from classifier.rendering.inert import code
 
 MISSING = "—"
 SAME = 5e-7  # metrics are written with 6 decimals; anything smaller is no change
