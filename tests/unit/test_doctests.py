@@ -13,6 +13,8 @@ MODULES = [
     "classifier.contracts.locations",
     "classifier.contracts.keys",
     "classifier.contracts.features",
+    "classifier.contracts.labels",
+    "classifier.contracts.categories",
 ]
 
 

@@ -28,7 +28,11 @@ def is_boolean_text(values: Iterable[str]) -> bool:
 
 
 def typed(categories: Sequence[str]) -> list[Category]:
-    """Training's categories (text, sorted) as requests carry them: ints, booleans or text."""
+    """Training's categories (text, sorted) as requests carry them: ints, booleans or text.
+
+    >>> typed(["10", "2"]), typed(["False", "TRUE"]), typed(["01", "2"])
+    ([2, 10], [False, True], ['01', '2'])
+    """
     if categories and all(INTEGER.fullmatch(value) for value in categories):
         return sorted(int(value) for value in categories)
     if is_boolean_text(categories):

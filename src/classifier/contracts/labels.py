@@ -16,7 +16,14 @@ FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
 
 
 def label_kind(classes: Sequence[Label]) -> type:
-    """bool, int or str: the one type every class has (bool checked first; it is an int)."""
+    """bool, int or str: the one type every class has (bool checked first; it is an int).
+
+    >>> label_kind([False, True]).__name__, label_kind([2, 0, 1]).__name__
+    ('bool', 'int')
+    >>> label_kind(["a", 1])
+    Traceback (most recent call last):
+    ValueError: mixes kinds of labels (int, str); use one kind for every class
+    """
     kinds = {bool if isinstance(c, bool) else int if isinstance(c, int) else str for c in classes}
     if len(kinds) != 1:
         names = ", ".join(sorted(k.__name__ for k in kinds))
@@ -25,7 +32,11 @@ def label_kind(classes: Sequence[Label]) -> type:
 
 
 def label_text(label: Label) -> str:
-    """How a label is written as a JSON key or in text: booleans as `true`/`false`."""
+    """How a label is written as a JSON key or in text: booleans as `true`/`false`.
+
+    >>> label_text(True), label_text(3), label_text("Adelie")
+    ('true', '3', 'Adelie')
+    """
     if hasattr(label, "item"):  # a numpy scalar (a model's classes_): numpy.bool_ is no bool
         label = label.item()
     if isinstance(label, bool):
@@ -34,7 +45,11 @@ def label_text(label: Label) -> str:
 
 
 def parse_label(text: str, kind: type) -> Label | None:
-    """A CSV cell as a label of `kind`, or None when it cannot be one."""
+    """A CSV cell as a label of `kind`, or None when it cannot be one.
+
+    >>> parse_label(" Yes ", bool), parse_label("2.0", int), parse_label("2.5", int)
+    (True, 2, None)
+    """
     cleaned = text.strip()
     if kind is str:
         return text

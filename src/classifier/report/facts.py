@@ -9,7 +9,7 @@ from typing import Any
 
 from classifier.contracts.labels import label_text
 from classifier.report.comparison import Comparison
-from classifier.report.figures import confusion_pair
+from classifier.report.figures import confusion_frames
 from classifier.report.sections import FORMAT, PARAMS_SHOWN
 from classifier.stages.data import DROPPED
 from classifier.statistics.drift import MAJOR, MOVED
@@ -86,7 +86,7 @@ def _dropped(raw: Any) -> int:
 
 
 def _confusion(c: Comparison) -> dict[str, Any]:
-    base, head = confusion_pair(c)
+    base, head = confusion_frames(c)
     return {
         "labels": [label_text(label) for label in c.params.data.classes],
         "base": None if base is None else base.to_numpy().tolist(),

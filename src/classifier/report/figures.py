@@ -24,7 +24,7 @@ def confusion_matrix(
     return counts.reindex(index=labels, columns=labels, fill_value=0).fillna(0).astype(int)
 
 
-def confusion_pair(c: Comparison) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+def confusion_frames(c: Comparison) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """(base, head) matrices in the PR's class order; no base when the classes differ."""
     labels = list(c.params.data.classes)
     head = confusion_matrix(c.head.confusion, labels)
@@ -42,7 +42,7 @@ def drift_moved(c: Comparison) -> list[Any]:
 def figures(c: Comparison) -> dict[str, Figure]:
     """The report's charts by name (markdown.FIGURES); one with nothing to show is left out."""
     out: dict[str, Figure] = {}
-    base, head = confusion_pair(c)
+    base, head = confusion_frames(c)
     names = [label_text(label) for label in c.params.data.classes]
     if head is not None:
         out["confusion"] = (
