@@ -11,8 +11,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from classifier.contracts.features import FeatureSchema
-from classifier.serving.arrays import ArrayModel, array_model, probe
 from classifier.serving.bento import feature_schema
+from classifier.serving.speedups import ArrayModel, array_model, probe
 from classifier.stages.candidates import MODELS, build_pipeline, make_model
 from classifier.stages.data import split
 

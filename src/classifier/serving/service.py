@@ -5,7 +5,6 @@ so they must exist when this module is imported: the model is looked up in the
 BentoML store here (`make bento` puts it there; a bento carries its own store).
 """
 
-import gc
 import json
 import logging
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -13,18 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import bentoml
 import joblib
 import pandas as pd
-
-# BentoML's base for list outputs; not exported, but the documented way to give an API
-# its own output_spec (pinned by bentoml<1.5, exercised by the service tests).
-from _bentoml_sdk.io_models import IORootModel
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
-from pydantic_core import to_json
 
 from classifier.contracts.features import FeatureSchema
 from classifier.contracts.labels import Label
-from classifier.serving import messages, record_fields, streams
-from classifier.serving.arrays import array_model
+from classifier.serving import messages, record_fields, speedups, streams
 from classifier.serving.traffic import OneLineRefusals, Traffic
 
 # The exact model `make bento` built this bento with: a build argument, which BentoML keeps
@@ -56,30 +49,7 @@ else:
     Feedback = messages.feedback_model(CLASSES)
 Rows = Annotated[list[Row], Field(min_length=1, max_length=messages.MAX_ROWS)]
 Labels = Annotated[list[Feedback], Field(min_length=1, max_length=messages.MAX_ROWS)]
-
-
-class Predictions(IORootModel[list[Prediction]]):
-    """One prediction per row, in order: the output spec of /predict.
-
-    Its schema (the OpenAPI document, the docs) is `Prediction`'s. The answers themselves
-    are plain dicts of that shape, built from the model's own output by `messages.predict`:
-    validating them again, or even `model_construct`-ing one model per row, cost more than
-    the model does (~4 ms per 1,000 rows), so this root takes them as they are and writes
-    them with pydantic's serializer. `model_dump` returns the JSON text, which BentoML
-    sends as the body as it is.
-    """
-
-    media_type = "application/json"
-
-    def __init__(self, root: Any) -> None:
-        super().__init__(root=[])
-        self.__dict__["root"] = root
-
-    def model_dump(self, **kwargs: Any) -> Any:
-        return self.model_dump_json()
-
-    def model_dump_json(self, **kwargs: Any) -> str:
-        return to_json(self.root).decode()
+Predictions = speedups.answers_output(Prediction)  # answers written as they are
 
 
 class Receipt(BaseModel):
@@ -148,12 +118,10 @@ class Classifier:
 
     def __init__(self) -> None:
         self.model = joblib.load(self.model_ref.path_of(messages.MODEL_FILE))
-        # The same fitted steps called on arrays, kept only if they answer identically.
-        self.arrays = array_model(self.model, SCHEMA)
-        # Everything loaded so far lives as long as the process. Without this, each full
-        # garbage collection walks it all and stalls the requests in flight (~300 ms here).
-        gc.collect()
-        gc.freeze()
+        # The measured speed-ups (serving/speedups.py): the same fitted steps on arrays,
+        # kept only if they answer identically; what loaded frozen out of the collector.
+        self.arrays = speedups.array_model(self.model, SCHEMA)
+        speedups.settle_after_load()
 
     @bentoml.api(
         batchable=True,

@@ -31,7 +31,6 @@ import pandas as pd
 from classifier.contracts.errors import UserError
 from classifier.contracts.locations import records_location
 from classifier.serving import messages
-from classifier.serving.arrays import array_model
 from classifier.serving.batch.model import BatchModel, load_model
 from classifier.serving.batch.overlap import WriteBehind, prefetched
 from classifier.serving.batch.read import RowNumbers, chunks, file_format, ragged
@@ -47,6 +46,7 @@ from classifier.serving.batch.write import (
     with_lines,
     with_unread,
 )
+from classifier.serving.speedups import array_model
 
 log = logging.getLogger(__name__)
 
