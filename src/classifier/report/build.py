@@ -82,7 +82,18 @@ def report_params(root: Path, base_rev: str) -> Params | None:
 def build(
     root: Path, base_rev: str, out: Path, reproduce: bool = False, head_sha: str | None = None
 ) -> bool:
-    """Compare, render and write the report folder; returns whether the gate passed."""
+    """Compare the working tree with a base revision, render and write the report folder.
+
+    Args:
+        root: the repository.
+        base_rev: the revision to compare with (main).
+        out: the report folder (report.json, report.md, summary.md, charts, gate.json).
+        reproduce: run the pipeline first (what CI does); else only its checks.
+        head_sha: the commit to name as the PR's (CI: the PR head).
+
+    Returns:
+        Whether the quality gate passed.
+    """
     error = pipeline_error(reproduce)
     params = report_params(root, base_rev)
     if params is None:

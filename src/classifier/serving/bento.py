@@ -134,8 +134,15 @@ def _shares(labels: pd.Series, classes: list[Label]) -> dict[str, float]:
 
 
 def save_model(params: Params) -> bentoml.Model:
-    """Copy models/model.joblib into a new version of the model in the BentoML store,
-    with its metadata and its monitoring reference (also written to build/reference.json)."""
+    """Copy models/model.joblib into a new version of the model in the BentoML store.
+
+    Args:
+        params: the validated params.yaml (paths, data contract).
+
+    Returns:
+        The stored model, with its metadata (feature schema, classes, commit, params,
+        metrics) and its monitoring reference (also written to build/reference.json).
+    """
     path = params.paths.model
     if not path.is_file():
         raise UserError(f"{path} not found; run `make run` (or `dvc pull`) before `make bento`")
@@ -170,8 +177,15 @@ def export_requirements(uv: str, path: Path = REQUIREMENTS) -> list[str]:
 
 
 def build(model: bentoml.Model) -> bentoml.Bento:
-    """Build the bento of `model` (by its exact tag) from bentofile.yaml plus the pinned
-    packages, src/ as build context."""
+    """Build the bento that serves `model`.
+
+    Args:
+        model: the stored model, served by its exact tag (never `latest`).
+
+    Returns:
+        The bento, built from bentofile.yaml plus the packages uv.lock pins, src/ as its
+        build context.
+    """
     config = read_yaml(BENTOFILE)
     uv = find_uv()
     config["python"] = {**config.get("python", {}), "packages": export_requirements(uv)}

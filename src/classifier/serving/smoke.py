@@ -158,7 +158,20 @@ def expected_refusals(rows: list[dict[str, Any]], schema: FeatureSchema) -> dict
 
 
 def check(url: str, params: Params, model_tag: str, commit: str) -> list[str]:
-    """Everything the smoke test asserts, each check a line; a UserError names what failed."""
+    """Everything the smoke test asserts, against a running server.
+
+    Args:
+        url: where the service answers (a local bento or the image).
+        params: the validated params.yaml (the model file, the test split).
+        model_tag: the model the service must name in /metadata.
+        commit: the commit it must name.
+
+    Returns:
+        One line per check that passed.
+
+    Raises:
+        UserError: the first check that failed, named.
+    """
     model = joblib.load(params.paths.model)
     frame = pd.read_parquet(params.paths.test_data).drop(columns=[params.data.target])
     with bentoml.SyncHTTPClient(url, server_ready_timeout=0, timeout=60) as client:

@@ -36,7 +36,17 @@ class Evaluation:
 
 
 def evaluate(model: Pipeline, test: pd.DataFrame, params: Params) -> Evaluation:
-    """Score the model on the held-out split."""
+    """Score the model on the held-out split.
+
+    Args:
+        model: the fitted pipeline.
+        test: the test split, target included.
+        params: the validated params.yaml (classes, scoring, importance settings).
+
+    Returns:
+        Metrics (in the model's label order), per-class scores, confusion counts and
+        permutation importance, as the stage writes them.
+    """
     X, y = params.data.model_inputs(test)
     y_true = y.to_numpy()
     predicted = model.predict(X)

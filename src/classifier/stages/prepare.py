@@ -39,8 +39,18 @@ class Prepared:
 
 
 def prepare(params: Params) -> Prepared:
-    """Validate params and data (dropping identical rows if allowed), split; a UserError says
-    what to fix."""
+    """Validate params and data (dropping identical rows if allowed), then split.
+
+    Args:
+        params: the validated params.yaml.
+
+    Returns:
+        The training and test splits, and the data summary (rows, class balance, missing
+        values, dropped duplicates and data-quality warnings) that prepare writes.
+
+    Raises:
+        UserError: one line saying what to fix, before anything is written.
+    """
     problems = candidate_problems(params.train.candidates)
     if problems:
         raise UserError(f"{PARAMS_FILE}: " + "; ".join(problems))

@@ -52,7 +52,20 @@ class CandidateResult:
 def search(
     name: str, grid: dict[str, list[Any]], X: pd.DataFrame, y: pd.Series, params: Params
 ) -> CandidateResult:
-    """Grid-search one candidate; scores are reproducible whatever the number of jobs."""
+    """Grid-search one candidate with stratified k-fold CV.
+
+    Args:
+        name: the candidate (a key of train.candidates).
+        grid: its scikit-learn parameters, each a list of values to search.
+        X, y: the rows model selection runs on (a stratified sample above
+            train.selection_max_rows).
+        params: the validated params.yaml (folds, seed, scoring, compute).
+
+    Returns:
+        The candidate's mean and standard deviation of the score over the folds at its
+        best grid point, that point, and the fit times. The same whatever the number of
+        jobs or the backend.
+    """
     pipeline = build_pipeline(
         make_model(name, params.train.seed), params.data.numeric, params.data.categorical
     )
@@ -99,7 +112,16 @@ def pick_best(results: list[CandidateResult], scoring: str) -> CandidateResult:
 
 
 def refit(best: CandidateResult, X: pd.DataFrame, y: pd.Series, params: Params) -> Pipeline:
-    """Fit the winning candidate at its best grid point on the whole training set."""
+    """Fit the winning candidate at its best grid point on the whole training set.
+
+    Args:
+        best: the winner of model selection.
+        X, y: every training row.
+        params: the validated params.yaml.
+
+    Returns:
+        The fitted pipeline (impute, scale, one-hot, model), as models/model.joblib holds it.
+    """
     model = make_model(best.name, params.train.seed, best.best_params)
     return build_pipeline(model, params.data.numeric, params.data.categorical).fit(X, y)
 

@@ -63,7 +63,20 @@ def predict(
     recorder: Recorder | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> tuple[int, int]:
-    """Score `source` into `output`, bad rows into `rejects`: (scored, rejected) rows."""
+    """Score a file chunk by chunk; nothing is left behind on failure.
+
+    Args:
+        source: the rows to score, a CSV or Parquet file (a path or an fsspec URL).
+        output: where the scores go (.csv or .parquet).
+        scorer: the model and the feature schema its rows are checked against.
+        ids: columns to copy into the output (default: the row number `row`).
+        rejects: where refused rows go, each with its reason.
+        recorder: also write the predictions as the service's records (--records).
+        chunk_rows: rows per chunk.
+
+    Returns:
+        How many rows were scored and how many refused.
+    """
     kind = file_format(output, "output")
     Row = messages.row_model(scorer.schema)
     fast = array_model(scorer.model, scorer.schema)
