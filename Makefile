@@ -139,7 +139,7 @@ format: install ## apply ruff's fixes and formatting
 
 .PHONY: catalogue-docs
 catalogue-docs: install ## rewrite docs/failure-catalogue.md from tests/catalogue/ and today's messages
-	python -m tests.broken > docs/failure-catalogue.md
+	python -m tests.failure_catalogue > docs/failure-catalogue.md
 
 .PHONY: clean
 clean: ## remove generated files that are not tracked (keeps .venv and the DVC cache)

@@ -14,7 +14,7 @@ from testkit.repo import git_commit, run
 
 from classifier.report.build import build
 
-from ..broken import Case, apply, cases, inside, write_project
+from ..failure_catalogue import Case, apply, cases, inside, write_project
 
 COMMITTED = ["dvc.lock", "reports"]
 

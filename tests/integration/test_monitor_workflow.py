@@ -21,7 +21,7 @@ from classifier.contracts.params import load_params
 from classifier.serving.bento import monitoring_reference
 from classifier.tools.files import write_json
 
-from ..broken import inside
+from ..failure_catalogue import inside
 from ..fake_github import REPO, fake_github, seed_main
 from ..workflow import Runner, fake_command, load_job, runner_env
 

@@ -3,8 +3,8 @@
 import pytest
 from testkit.repo import ROOT
 
-from ..broken import Case, cases, render
-from ..broken import message as check_message
+from ..failure_catalogue import Case, cases, render
+from ..failure_catalogue import message as check_message
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)

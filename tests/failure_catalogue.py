@@ -1,7 +1,7 @@
 """The catalogue of broken inputs (tests/catalogue/): load, apply to a repository, document.
 
 The catalogue is a project of its own (a 30-row sample and its params), so it never
-depends on the project's data or params.yaml. `python -m tests.broken` prints
+depends on the project's data or params.yaml. `python -m tests.failure_catalogue` prints
 docs/failure-catalogue.md from the messages the pipeline gives today
 (`make catalogue-docs` writes it).
 """
