@@ -8,15 +8,33 @@ from pathlib import Path
 
 from classifier.serving.bento import find_uv
 from classifier.serving.smoke import Server, bentoml_serve, free_port, process_server
-from testkit.repo import run, tool_env
+from testkit.datasets import Dataset
+from testkit.repo import fixture_repo, run, tool_env
 
-__all__ = ["Server", "build_bento", "free_port", "process_server", "schemathesis", "served_bento"]
+__all__ = [
+    "Server",
+    "build_bento",
+    "built_project",
+    "free_port",
+    "process_server",
+    "schemathesis",
+    "served_bento",
+]
 
 
 def build_bento(repo: Path, bentoml_home: Path) -> str:
     """`make bento`'s work in `repo` (which holds a trained model); returns the bento tag."""
     run(["classifier", "bento"], repo, BENTOML_HOME=str(bentoml_home), UV=find_uv())
     return json.loads((repo / "build/bento.json").read_text())["bento"]
+
+
+def built_project(folder: Path, dataset: Dataset) -> tuple[Path, Path, str]:
+    """A project on `dataset` in `folder`, reproduced, its bento built in a store of its
+    own: (repository, BENTOML_HOME, bento tag)."""
+    repo = fixture_repo(folder / "repo", dataset)
+    run(["classifier", "run"], repo)
+    home = repo.parent / "bentoml"
+    return repo, home, build_bento(repo, home)
 
 
 @contextmanager

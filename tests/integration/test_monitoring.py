@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score
 from testkit.datasets import fruit
-from testkit.repo import fixture_repo, run, tool_env
-from testkit.server import build_bento
+from testkit.repo import run, tool_env
+from testkit.server import built_project
 
 from classifier.contracts.features import FeatureSchema
 from classifier.serving.messages import request_rows
@@ -35,10 +35,7 @@ REQUESTS = ROWS - BATCHED + BATCHED // BATCH
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """A project on a larger fruit table (so a replayed test split is a fair sample), built."""
-    repo = fixture_repo(tmp_path_factory.mktemp("monitor") / "repo", fruit(rows=1200, seed=4))
-    run(["classifier", "run"], repo)
-    home = repo.parent / "bentoml"
-    return repo, home, build_bento(repo, home)
+    return built_project(tmp_path_factory.mktemp("monitor"), fruit(rows=1200, seed=4))
 
 
 def traffic(repo: Path, shift: bool, seed: int) -> pd.DataFrame:

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score
 from testkit.datasets import fruit
-from testkit.repo import fixture_repo, run, tool_env
-from testkit.server import build_bento
+from testkit.repo import tool_env
+from testkit.server import built_project
 
 from classifier.contracts.features import FeatureSchema
 from classifier.serving import record_fields as fields
@@ -33,10 +33,7 @@ TOKEN = "stream-token"  # noqa: S105 - a test's own token
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    repo = fixture_repo(tmp_path_factory.mktemp("streams") / "repo", fruit(rows=1200, seed=7))
-    run(["classifier", "run"], repo)
-    home = repo.parent / "bentoml"
-    return repo, home, build_bento(repo, home)
+    return built_project(tmp_path_factory.mktemp("streams"), fruit(rows=1200, seed=7))
 
 
 def one_client(http: httpx.Client, row: dict, kind: str, truth: str, action: str) -> dict:
