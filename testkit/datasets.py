@@ -142,6 +142,35 @@ def enrolment(rows: int = 240, seed: int = 2) -> Dataset:
     return Dataset("enrolment", frame, contract)
 
 
+def regional(rows: int = 2000, seed: int = 3) -> Dataset:
+    """Binary, where one region's rows are told apart by another feature than the rest's:
+    `signal east` decides the east (20 % of rows), `signal elsewhere` every other region,
+    and `weak` a little of all. A model without `signal east` gains elsewhere and breaks
+    the east: the slice a model can lose while its average gains."""
+    rng = np.random.default_rng(seed)
+    region = rng.choice(["north", "south", "east"], size=rows, p=[0.4, 0.4, 0.2])
+    latent = rng.normal(0, 1, size=rows)
+    east = region == "east"
+    frame = pd.DataFrame(
+        {
+            "outcome": np.where(latent > 0, "yes", "no"),
+            "weak": np.round(latent + rng.normal(0, 2.0, size=rows), 3),
+            "signal east": np.round(np.where(east, latent + rng.normal(0, 0.1, rows), 0.0), 3),
+            "signal elsewhere": np.round(np.where(east, 0.0, latent + rng.normal(0, 0.2, rows)), 3),
+            "region": region,
+        }
+    )
+    contract = {
+        "target": "outcome",
+        "classes": ["no", "yes"],
+        "positive_class": "yes",
+        "numeric": ["weak", "signal east"],
+        "categorical": ["region"],
+        "ignore": ["signal elsewhere"],
+    }
+    return Dataset("regional", frame, contract)
+
+
 def params_for(dataset: Dataset, **sections: dict[str, Any]) -> dict[str, Any]:
     """A complete params.yaml for `dataset`: quick model selection, a gate, standard paths.
 

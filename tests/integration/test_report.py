@@ -52,10 +52,18 @@ def metrics_at(repo: Path, rev: str | None) -> dict:
     return json.loads(run(["git", "show", f"{rev}:reports/metrics.json"], repo).stdout)
 
 
-def metric_rows(markdown: str) -> dict[str, list[str]]:
-    section = markdown.split("### Metrics (test set)")[1].split("<details>")[0]
-    rows = [line.strip("| ").split(" | ") for line in section.strip().splitlines()[2:]]
+def metric_rows(markdown: str, title: str = "### Metrics") -> dict[str, list[str]]:
+    """The first table after `title`: metric -> its cells (the paired view's, when the
+    report has one: main's model and the PR's on the same rows)."""
+    section = markdown.split(title, 1)[1].split("\n### ", 1)[0]
+    lines = [line for line in section.split("<details>")[0].splitlines() if line.startswith("|")]
+    rows = [line.strip("| ").split(" | ") for line in lines[2:]]
     return {row[0].removesuffix(" (lower is better)"): row[1:] for row in rows}
+
+
+def cell_value(cell: str) -> float:
+    """The number a cell shows, before its interval: `0.861 [0.80, 0.91]` -> 0.861."""
+    return float(cell.split(" [")[0])
 
 
 RAW = "data/raw/fruit.csv"
@@ -94,20 +102,29 @@ def test_pr_with_a_weaker_model_and_edited_rows(repo):
     assert status == 1
     assert markdown.startswith("## ❌ Quality gate failed: ")
     assert gate["passed"] is False
-    assert any("(`gates.max_drop.f1_macro`)" in f for f in gate["failures"])
     assert any("(`gates.at_least.accuracy`)" in f for f in gate["failures"])
+    # The edited rows moved the split: of the PR's 60 test rows, main trained on most,
+    # and the few left cannot decide a drop.
+    drop = next(r for r in gate["rules"] if r["key"] == "gates.max_drop.f1_macro")
+    assert "too few to decide (`gates.min_rows`); inconclusive, passes" in drop["message"]
 
     base, head = metrics_at(repo, "main"), metrics_at(repo, None)
-    rows = metric_rows(markdown)
-    assert list(rows) == metrics_for(3)
+    paired = metric_rows(markdown)
+    assert list(paired) == [*metrics_for(3), "brier", "ece"]
+    own = metric_rows(
+        markdown, "(the base as it was)</summary>"
+    )  # each model on its own test split
     for metric in metrics_for(3):
-        assert rows[metric][:2] == [f"{base[metric]:.6f}", f"{head[metric]:.6f}"], metric
-    assert rows["accuracy"][2].startswith("🔴 -")
+        main_cell, pr_cell = own[metric]
+        digits = len(main_cell.split(" [")[0].split(".")[1])
+        assert cell_value(main_cell) == pytest.approx(base[metric], abs=10**-digits), metric
+        digits = len(pr_cell.split(" [")[0].split(".")[1])
+        assert cell_value(pr_cell) == pytest.approx(head[metric], abs=10**-digits), metric
 
     assert "Rows: 240 → 236, **6 added, 10 removed, 2 changed** (by content)." in markdown
     assert "| `train.candidates.decision_tree.max_depth` | `[2, 4]` | `[1]` |" in markdown
     assert "| `train.candidates.logistic_regression.C` | `[0.1, 1.0]` | — |" in markdown
-    assert "the test split differs" in markdown
+    assert "are in `main`'s training split (matched by content) and are left out" in markdown
     assert len(markdown) < 65536
     assert "![" not in (repo / "report/summary.md").read_text()
     for image in ("confusion.png", "cv_scores.png", "importance.png"):
@@ -128,7 +145,8 @@ def test_gate_passes_when_nothing_got_worse(repo):
     assert markdown.startswith("## ✅ Quality gate passed")
     assert gate["passed"] is True
     assert gate["failures"] == []
-    assert all(row[2] == "⚪ 0" for row in metric_rows(markdown).values())
+    assert all(row[3] == "⚪ within noise" for row in metric_rows(markdown).values())
+    assert "the same on every resample" in gate["rules"][-1]["message"]
     assert "| `report.drift_top` | `5` | `3` |" in markdown
     assert "stale" not in markdown.lower()
 
@@ -145,7 +163,10 @@ def test_no_baseline_yet_skips_drop_limits_and_says_so(repo, history):
     assert gate["passed"] is True
     assert "| metric | PR |" in markdown  # nothing to set beside the PR's numbers
     accuracy = json.loads((repo / "reports/metrics.json").read_text())["accuracy"]
-    assert metric_rows(markdown)["accuracy"] == [f"{accuracy:.6f}"]
+    (cell,) = metric_rows(markdown)["accuracy"]  # the PR's value and its interval
+    digits = len(cell.split(" [")[0].split(".")[1])
+    assert 1 <= digits < 6
+    assert cell_value(cell) == pytest.approx(accuracy, abs=10**-digits)
 
 
 def test_stale_dvc_lock_after_reproducing_is_flagged(repo):

@@ -132,8 +132,59 @@ def base_report(passed: bool) -> dict[str, Any]:
             "scoring": "f1",
         },
         "notes": {"no_baseline": False, "stale": {}, "split_differs": True, "base": [], "head": []},
+        "evidence": {
+            "why": None,
+            "confidence": 0.95,
+            "resamples": 1000,
+            "test_rows": 20,
+            "trained_on": 5,
+            "unmatched": 1,
+            "min_rows": 30,
+            "rows": 14,
+            "metrics": [
+                {
+                    "metric": m,
+                    "base": {**IV},
+                    "head": {**IV},
+                    "change": {**CHANGE},
+                    "detectable": 0.2,
+                }
+                for m in ("accuracy", "f1", "brier", "ece")
+            ],
+            "slices": [
+                {
+                    "slice": "plan = basic",
+                    "feature": "plan",
+                    "support": 5,
+                    "base": {**IV},
+                    "head": {**IV},
+                    "change": {**CHANGE},
+                }
+            ],
+            "slices_more": 2,
+            "flips": {
+                "changed": 3,
+                "fixed": 1,
+                "broken": 2,
+                "p_value": 1.0,
+                "shown": [
+                    {
+                        "features": {"plan": "basic", "tenure": 3.5, "paid": True, "gap": None},
+                        "actual": "yes",
+                        "base": "yes",
+                        "head": "no",
+                    }
+                ],
+            },
+            "base_alone": {"rows": 20, "metrics": {"accuracy": IV, "brier": IV}},
+            "head_alone": {"rows": 20, "metrics": {"accuracy": IV, "brier": IV}},
+        },
         "figures": ["confusion", "selection", "importance", "drift"],
     }
+
+
+IV = {"value": 0.8, "low": 0.7, "high": 0.9, "se": 0.05}
+CHANGE = {"value": -0.01, "low": -0.05, "high": 0.03, "se": 0.02}
 
 
 def with_payload(report: dict[str, Any], payload: str) -> dict[str, Any]:
@@ -176,6 +227,29 @@ def with_payload(report: dict[str, Any], payload: str) -> dict[str, Any]:
         cv["best"] = p
         cv["candidates"] = [{"name": p, "mean": 0.5, "std": 0.1, "best_params": {p: p}}]
         r["importance"][side] = [{"feature": p, "mean": 0.1}]
+    r["rules"].append(  # a rule of the paired view, undecided: the heading warns
+        {
+            "kind": "slices",
+            "metric": "accuracy",
+            "outcome": "passed",
+            "inconclusive": True,
+            "slice": p,
+            "value": 0.7,
+            "before": 0.9,
+            "limit": 0.1,
+            "low": -0.4,
+            "high": 0.05,
+            "confidence": 0.95,
+            "rows": 12,
+        }
+    )
+    evidence = r["evidence"]
+    evidence["why"] = p  # shown only without a paired view (the test removes it)
+    evidence["slices"][0].update(slice=p, feature=p)
+    evidence["flips"]["shown"] = [
+        {"features": {p: p, "n": 1.5}, "actual": p, "base": p, "head": p},
+        {"features": {"x": p}, "actual": "no", "base": p, "head": "no"},
+    ]
     r["notes"] = {
         "no_baseline": True,
         "metrics_path": p,
@@ -197,6 +271,10 @@ def test_hostile_strings_in_every_place_render_inert(payload, passed):
     report = with_payload(base_report(passed), payload)
     assert_inert(render(report, UPLOADS, COMMENT_LIMIT - 100), UPLOADS, passed)
     assert_inert(render(report, None, COMMENT_LIMIT - 100), {}, passed)
+    del report["evidence"]["metrics"]  # no paired view: the reason is shown instead
+    markdown = render(report, None, COMMENT_LIMIT - 100)
+    assert "No paired view: " in markdown
+    assert_inert(markdown, {}, passed)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
@@ -232,6 +310,19 @@ def test_the_verdict_comes_from_the_outcomes_not_from_any_text():
         (lambda r: r["confusion"].update(head=[[1]]), "confusion.head must have 2 rows"),
         (lambda r: r["selection"]["head"].update(scoring="<b>"), "selection.head.scoring must"),
         (lambda r: r.update(base=[]), "base must be an object"),
+        (
+            lambda r: r["evidence"]["metrics"][0].update(metric="<b>"),
+            "evidence.metrics[0].metric must be one of",
+        ),
+        (
+            lambda r: r["evidence"]["flips"].update(broken=-2),
+            "evidence.flips.broken must be a whole number",
+        ),
+        (lambda r: r["rules"][0].update(inconclusive="yes"), "rules[0].inconclusive must be"),
+        (
+            lambda r: r["evidence"]["slices"][0]["change"].update(low="-0.5 🔴"),
+            "evidence.slices[0].change.low must be a number",
+        ),
         (
             lambda r: r["data"].update(warnings=[{"kind": "{0.__class__}", "subject": "x"}]),
             "data.warnings[0] is not a known warning",

@@ -16,6 +16,8 @@ def swapped() -> dict:
     for section in ("metrics", "selection", "importance"):
         report[section]["base"] = None  # what `make report` writes for a new contract
     report["per_class"]["base"] = None
+    # No paired view either: main's model answers another task. The PR's own intervals.
+    report["evidence"] = {"why": None, "head_alone": report["evidence"]["head_alone"]}
     report["data"]["schema"] = [
         ["added", "tenure", None, "numeric"],
         ["added", "plan", None, "categorical"],
@@ -30,7 +32,7 @@ def swapped() -> dict:
 
 def test_a_new_dataset_is_shown_on_its_own():
     markdown = render(swapped(), None, 60_000)
-    assert "| metric | PR |\n| --- | ---: |\n| accuracy | 0.800000 |" in markdown
+    assert "| metric | PR |\n| --- | ---: |\n| accuracy | 0.80 [0.70, 0.90] |" in markdown
     assert "| candidate | mean ± std | best params |" in markdown
     assert "| feature | PR |" in markdown
     assert "🔴" not in markdown
@@ -53,6 +55,7 @@ def test_no_baseline_yet_shows_the_pr_alone():
     report = copy.deepcopy(base_report(True))
     report["metrics"]["base"] = None
     report["selection"]["base"] = None
+    report["evidence"] = {"why": None}
     assert "| metric | PR |" in render(report, None, 60_000)
     assert "| candidate | mean ± std | best params |" in render(report, None, 60_000)
 

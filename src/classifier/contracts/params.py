@@ -252,12 +252,30 @@ class Evaluate(_Section):
     seed: int = Field(ge=0)
 
 
+class SliceGate(_Section):
+    """The largest drop in accuracy allowed in any slice of the test rows."""
+
+    max_drop: float = Field(ge=0, le=1, description="largest drop in a slice's accuracy")
+    min_support: int = Field(30, ge=1, description="slices with fewer paired rows: not judged")
+
+
 class Gates(_Section):
-    """Quality gate: absolute bounds, and how much worse than the base a metric may get."""
+    """Quality gate: absolute bounds, and how much worse than the base a metric may get.
+
+    Drops are judged on main's and the PR's models scored on the same rows, with
+    intervals at `confidence`: a rule fails when the interval shows the drop is larger
+    than allowed, passes when it shows it is within, and is inconclusive in between;
+    `inconclusive` says whether that fails (the strict policy) or passes with a warning.
+    """
 
     at_least: dict[MetricName, float] = {}
     at_most: dict[MetricName, float] = {}
     max_drop: dict[MetricName, float] = {}
+    confidence: float = Field(0.95, ge=0.5, le=0.999, description="of every interval")
+    inconclusive: Literal["pass", "fail"] = "pass"
+    bounds: Literal["point", "interval"] = "point"
+    min_rows: int = Field(30, ge=1, description="fewer paired rows: drops are inconclusive")
+    slices: SliceGate | None = None
 
     @field_validator("max_drop")
     @classmethod
@@ -273,6 +291,9 @@ class Report(_Section):
 
     drift_top: int = Field(5, ge=1, le=50)
     max_chars: int = Field(60000, ge=5000, le=65000)
+    resamples: int = Field(1000, ge=100, le=100_000, description="bootstrap resamples")
+    slices: list[str] = Field([], description="numeric features sliced into quantile bins")
+    slice_bins: int = Field(4, ge=2, le=20)
 
 
 class Monitor(_Section):
@@ -338,6 +359,11 @@ class Params(_Section):
             (loc, f"'{metric}' is defined for {_kinds(metric)} targets only; {_instead(kind)}")
             for loc, metric in named
             if kind not in METRICS[metric].targets
+        ]
+        problems += [
+            (("report", "slices", i), f"'{name}' is not one of data.numeric")
+            for i, name in enumerate(self.report.slices)
+            if name not in self.data.numeric
         ]
         if problems:
             raise Problems(problems)

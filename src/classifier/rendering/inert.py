@@ -82,6 +82,20 @@ def number(item: Any, digits: int = 4) -> str:
     return f"{item:.{digits}f}"
 
 
+def decimals(half_width: Any) -> int:
+    """Decimals worth showing beside an interval: two significant digits of its
+    half-width, 1 to 6 (no six decimals on 69 rows).
+
+    >>> decimals(0.08), decimals(0.004), decimals(None)
+    (3, 4, 4)
+    """
+    if isinstance(half_width, bool) or not isinstance(half_width, (int, float)):
+        return 4
+    if not math.isfinite(half_width) or half_width <= 0:
+        return 4
+    return max(1, min(6, 1 - math.floor(math.log10(half_width))))
+
+
 def count(item: Any) -> str:
     """A whole number with thousands separators, else a dash.
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dvc.exceptions import DvcException
 from dvc.repo import Repo
 
 from classifier.contracts.errors import UserError
@@ -13,6 +14,7 @@ from classifier.contracts.params import DataContract, Params
 from classifier.contracts.yamlfile import parse_yaml
 from classifier.report.datadiff import DataDiff, diff_data
 from classifier.report.gates import Rule, check_gates
+from classifier.report.paired import Paired, head_intervals, paired
 from classifier.report.revision import Revision, Side, WorkingTree, load_side
 from classifier.tools.git import short_sha
 
@@ -52,6 +54,7 @@ class Comparison:
     stale: Stale
     pipeline_error: str | None = None
     contract_change: list[ContractChange] = field(default_factory=list)
+    evidence: Paired = field(default_factory=Paired)  # main's model on the PR's rows
 
 
 def compare(
@@ -72,10 +75,21 @@ def compare(
     if base.raw is not None and head.raw is not None:
         data = diff_data(base.raw, head.raw, base.contract, head.contract)
     change = contract_change(base.contract, head.contract) if base.params else []
+    evidence = Paired(why="the pipeline failed", quiet=True) if pipeline_error else None
+    if evidence is None and change:
+        evidence = Paired(why="the data contract changed", quiet=True)
+    if evidence is None and base.metrics is None:
+        evidence = Paired(why=f"{base_rev} has no results yet", quiet=True)
+    if evidence is None:
+        evidence = paired(root, base_rev, params, base, head)
     if pipeline_error:
         rules = [Rule("pipeline", False, error=pipeline_error)]
     else:
-        rules = check_gates(params.gates, head.metrics, base.metrics, bool(change))
+        if evidence.head_alone is None and not pipeline_error:
+            evidence.head_alone = head_intervals(root, params, head, evidence)
+        rules = check_gates(
+            params.gates, head.metrics, base.metrics, bool(change), evidence.gate_evidence()
+        )
     return Comparison(
         params=params,
         base=base,
@@ -91,6 +105,7 @@ def compare(
         stale=Stale() if pipeline_error else stale_results(root, params),
         pipeline_error=pipeline_error,
         contract_change=change,
+        evidence=evidence,
     )
 
 
@@ -129,9 +144,18 @@ def stale_results(root: Path, params: Params) -> Stale:
     ]
     return Stale(
         lock=_changed_lock_inputs(committed.read(LOCK_FILE), root / LOCK_FILE),
-        differ=[str(p) for p in results if committed.read(p) != WorkingTree(root).read(p)],
+        differ=[str(p) for p in results if _differs(committed, WorkingTree(root), p)],
         outdated=outdated_stages(root),
     )
+
+
+def _differs(committed: Revision, tree: WorkingTree, path: Path) -> bool:
+    """Whether a committed result differs from the one on disk; a DVC output whose
+    committed version is in no cache here cannot be compared, and is not called stale."""
+    try:
+        return committed.read(path) != tree.read(path)
+    except (DvcException, OSError):
+        return False
 
 
 def _lock_inputs(text: bytes | str | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from classifier.report.figures import confusion_frames
 from classifier.report.sections import FORMAT, PARAMS_SHOWN
 from classifier.stages.data import DROPPED
 from classifier.statistics.drift import MAJOR, MOVED
+from classifier.statistics.paired import detectable
 
 
 def report_data(c: Comparison, figures: list[str]) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def report_data(c: Comparison, figures: list[str]) -> dict[str, Any]:
             "base": c.base.notes,
             "head": c.head.notes,
         },
+        "evidence": _evidence(c),
         "figures": figures,
     }
 
@@ -98,3 +100,77 @@ def _split_differs(c: Comparison) -> bool:
     data_moved = c.data is not None and c.data.rows.moved
     split_moved = any(key.startswith("split.") for key, _, _ in c.params_diff)
     return c.base.metrics is not None and not c.contract_change and (data_moved or split_moved)
+
+
+def _evidence(c: Comparison) -> dict[str, Any]:
+    """The paired view: both models on the same rows, every number with its interval."""
+    e = c.evidence
+    out: dict[str, Any] = {
+        "why": None if e.quiet else e.why,
+        "confidence": c.params.gates.confidence,
+        "resamples": c.params.report.resamples,
+        "test_rows": e.test_rows,
+        "trained_on": e.trained_on,
+        "unmatched": e.unmatched,
+        "min_rows": c.params.gates.min_rows,
+    }
+    result = e.result
+    if result is not None:
+        base, head = result.metrics["base"], result.metrics["head"]
+        out["rows"] = result.rows
+        out["metrics"] = [
+            {
+                "metric": m,
+                "base": base[m].to_data(),
+                "head": head[m].to_data(),
+                "change": result.difference[m].to_data(),
+                "detectable": _rounded(detectable(base[m].se, head[m].se, result.confidence)),
+            }
+            for m in head
+        ]
+        worst = sorted(
+            (s for s in result.slices if s.difference is not None),
+            key=lambda s: (_order(s.difference), s.name),
+        )
+        out["slices"] = [
+            {
+                "slice": s.name,
+                "feature": e.slice_features.get(s.name),
+                "support": s.support,
+                "base": s.accuracy["base"].to_data(),
+                "head": s.accuracy["head"].to_data(),
+                "change": s.difference.to_data() if s.difference else None,
+            }
+            for s in worst[:SLICES_SHOWN]
+        ]
+        out["slices_more"] = max(0, len(worst) - SLICES_SHOWN)
+    if e.flips is not None:
+        f = e.flips
+        out["flips"] = {
+            "changed": f.changed,
+            "fixed": f.fixed,
+            "broken": f.broken,
+            "p_value": _rounded(f.p_value),
+            "shown": f.shown,
+        }
+    for name, alone in (("base_alone", e.base_alone), ("head_alone", e.head_alone)):
+        if alone is not None:
+            side = next(iter(alone.metrics))
+            out[name] = {
+                "rows": alone.rows,
+                "metrics": {m: iv.to_data() for m, iv in alone.metrics[side].items()},
+            }
+    return out
+
+
+SLICES_SHOWN = 30
+
+
+def _order(change: Any) -> float:
+    """Worst first: the slices whose accuracy fell most (undefined last)."""
+    value = change.value
+    return value if value == value else float("inf")
+
+
+def _rounded(x: float) -> float | None:
+    return round(x, 9) if x == x and abs(x) != float("inf") else None

@@ -12,7 +12,7 @@ from typing import Any
 
 from classifier.contracts.metrics import METRICS
 from classifier.rendering import shape
-from classifier.rendering.inert import block, code, count, number, value
+from classifier.rendering.inert import block, code, count, decimals, number, value
 from classifier.rendering.markdown import (
     FIGURES,
     MISSING,
@@ -24,6 +24,16 @@ from classifier.rendering.markdown import (
     revision,
 )
 from classifier.report.data_section import data
+from classifier.report.evidence_section import (
+    as_it_was,
+    evidence,
+    flips,
+    interval,
+    paired_metrics,
+    shown,
+    slices,
+    unpaired_note,
+)
 from classifier.report.model_sections import confusion, importance, selection
 from classifier.report.rules import Rule, describe, passed
 
@@ -45,6 +55,13 @@ def verdict(report: Mapping[str, Any]) -> str:
     """The heading, from the rules' outcomes: passed only with metrics and no failed rule."""
     rules = rules_of(report)
     failures = [rule for rule in rules if rule.passed is False]
+    undecided = [rule for rule in rules if rule.inconclusive and rule.passed]
+    if not failures and undecided and _side(report, "metrics", "head") is not None:
+        n = len(undecided)
+        return (
+            f"## ⚠️ Quality gate passed, {n} rule{'s' if n > 1 else ''} inconclusive: "
+            f"{describe(undecided[0], code)}"
+        )
     if not failures and _side(report, "metrics", "head") is not None:
         return "## ✅ Quality gate passed"
     if not failures:
@@ -68,6 +85,8 @@ def render(report: Mapping[str, Any], images: Mapping[str, str] | None, max_char
         parts = [
             header(report) + "\n\n" + metrics(report),
             gate(report),
+            flips(report),
+            slices(report),
             params(report),
             data(report, figures),
             confusion(report, figures),
@@ -138,12 +157,44 @@ def _triple(item: Any, where: str) -> tuple[str, Any, Any]:
 
 
 def metrics(report: Mapping[str, Any]) -> str:
-    """Headline metrics main | PR | change, per-class scores collapsed."""
+    """Headline metrics: the paired view when there is one (main's model and the PR's on
+    the same rows, with intervals), else main | PR | change; per-class scores collapsed."""
+    _check_metrics(report)
+    paired = paired_metrics(report)
+    if paired is not None:
+        parts = [paired, as_it_was(report), _per_class(report, True, marks=False)]
+        return "\n\n".join(part for part in parts if part)
+    return _point_metrics(report)
+
+
+def _check_metrics(report: Mapping[str, Any]) -> None:
+    """Both sides' metrics, each a number (also when the paired view shows others)."""
+    for side in SIDES:
+        values = shape.obj(_side(report, "metrics", side) or {}, f"metrics.{side}")
+        for metric in (m for m in METRICS if m in values):
+            shape.real(values[metric], metric)
+
+
+def _per_class(report: Mapping[str, Any], comparable: bool, marks: bool = True) -> str:
+    per_class = _per_class_rows(report, comparable, marks)
+    if not per_class:
+        return ""
+    columns = ["class", "metric", revision(report), "PR", "change"]
+    table = grid(columns, per_class, right=(2, 3, 4))
+    return details("Per-class scores (each model on its own test split)", table)
+
+
+def _point_metrics(report: Mapping[str, Any]) -> str:
+    """main | PR | change from the results files (no paired view)."""
     base = shape.obj(_side(report, "metrics", "base") or {}, "metrics.base")
     head = shape.obj(_side(report, "metrics", "head") or {}, "metrics.head")
     comparable = not report.get("contract_change")
     if not base:  # a new data contract, or no baseline yet: the PR's numbers on their own
-        rows = [[_metric_name(m), number(shape.real(head[m], m), 6)] for m in METRICS if m in head]
+        rows = [
+            [_metric_name(m), _with_interval(report, m, shape.real(head[m], m))]
+            for m in METRICS
+            if m in head
+        ]
         text = "### Metrics (test set)\n\n" + grid(["metric", "PR"], rows, right=(1,))
         per_class = [[r[0], r[1], r[3]] for r in _per_class_rows(report, False)]
         if per_class:
@@ -154,7 +205,8 @@ def metrics(report: Mapping[str, Any]) -> str:
     for m in (m for m in METRICS if m in head or m in base):
         old, new = shape.real(base.get(m), m), shape.real(head.get(m), m)
         shown = change(m, old, new) if comparable else MISSING
-        rows.append([_metric_name(m), number(old, 6), number(new, 6), shown])
+        digits = _digits(report, m)
+        rows.append([_metric_name(m), number(old, digits), number(new, digits), shown])
     text = "### Metrics (test set)\n\n" + grid(
         ["metric", revision(report), "PR", "change"], rows, right=(1, 2, 3)
     )
@@ -169,7 +221,11 @@ def _metric_name(metric: str) -> str:
     return metric if METRICS[metric].higher_is_better else f"{metric} (lower is better)"
 
 
-def _per_class_rows(report: Mapping[str, Any], comparable: bool) -> list[list[str]]:
+def _per_class_rows(
+    report: Mapping[str, Any], comparable: bool, marks: bool = True
+) -> list[list[str]]:
+    """Per class and metric: main, PR, change; without `marks` the change is a plain
+    number (point values on few rows: the paired view above judges better or worse)."""
     base = shape.obj(_side(report, "per_class", "base") or {}, "per_class.base")
     head = shape.obj(_side(report, "per_class", "head") or {}, "per_class.head")
     base = base if comparable else {}
@@ -177,14 +233,50 @@ def _per_class_rows(report: Mapping[str, Any], comparable: bool) -> list[list[st
     for label in list(dict.fromkeys([*head, *base])):
         old = shape.obj(base.get(label, {}), "per_class.base")
         new = shape.obj(head.get(label, {}), "per_class.head")
+        support = [shape.real(side.get("support"), "support") for side in (old, new)]
+        # A class's scores rest on its few rows: as many decimals as a proportion of
+        # that many rows supports (half-width about 1/sqrt(rows)).
+        rows_behind = min((s for s in support if s), default=None)
+        digits = decimals(1 / rows_behind**0.5) if rows_behind else 4
         for m in PER_CLASS:
             before, after = shape.real(old.get(m), m), shape.real(new.get(m), m)
             rows.append(
-                [code(label), m, number(before, 6), number(after, 6), change("f1", before, after)]
+                [
+                    code(label),
+                    m,
+                    number(before, digits),
+                    number(after, digits),
+                    change("f1", before, after) if marks else _plain(before, after, digits),
+                ]
             )
-        support = [shape.real(side.get("support"), "support") for side in (old, new)]
         rows.append([code(label), "support", *(count(_int(s)) for s in support), ""])
     return rows
+
+
+def _plain(before: float | None, after: float | None, digits: int) -> str:
+    if before is None or after is None:
+        return MISSING
+    return f"{after - before:+.{digits}f}"
+
+
+def _digits(report: Mapping[str, Any], metric: str) -> int:
+    """Decimals for a point value: those its interval on the PR's test split supports."""
+    found = evidence(report)
+    alone = shape.obj(found.get("head_alone") or {}, "evidence.head_alone")
+    metrics = shape.obj(alone.get("metrics") or {}, "evidence.head_alone.metrics")
+    bounds = interval(metrics.get(metric), f"evidence.head_alone.metrics.{metric}")
+    return decimals((bounds[2] - bounds[1]) / 2) if bounds else 4
+
+
+def _with_interval(report: Mapping[str, Any], metric: str, point: float | None) -> str:
+    """The PR's value, with its interval when the report has one."""
+    found = evidence(report)
+    alone = shape.obj(found.get("head_alone") or {}, "evidence.head_alone")
+    metrics = shape.obj(alone.get("metrics") or {}, "evidence.head_alone.metrics")
+    bounds = interval(metrics.get(metric), f"evidence.head_alone.metrics.{metric}")
+    if bounds is None or point is None:
+        return number(point, 4)
+    return shown((point, bounds[1], bounds[2]))
 
 
 def _int(item: float | None) -> int | None:
@@ -238,7 +330,10 @@ def notes(report: Mapping[str, Any]) -> str:
             f"⚠️ Committed results are stale: {stale}. "
             "Run `make run` (or `dvc repro`) and commit `dvc.lock` and `reports/`."
         )
-    if found.get("split_differs"):
+    unpaired = unpaired_note(report)
+    if unpaired:
+        items.append(f"⚠️ {unpaired}")
+    if found.get("split_differs") and not evidence(report).get("metrics"):
         items.append(
             "🔀 The data or the split settings changed, so the test split differs between "
             f"{revision(report)} and the PR: metric changes mix the model's and the test "
