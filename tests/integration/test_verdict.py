@@ -175,3 +175,29 @@ def test_a_model_that_gains_on_average_but_breaks_one_region_fails_the_slice_gat
     assert found["unmatched"] == 0  # main's model read `signal east` from the PR's raw data
     assert found["slices"][0]["slice"] == "region = east"  # worst first
     assert "| `region = east` |" in section(markdown, "### Slices (same rows)")
+
+
+def test_the_cost_of_the_change_is_measured_beside_main_and_budgeted(pr):
+    def forest(p: dict) -> None:
+        p["train"]["candidates"] = {"random_forest": {"n_estimators": [60]}}
+        p["gates"]["at_most"] = {"model_mb": 0.05, "latency_ratio": 1000.0}
+
+    edit_params(pr, forest)
+    reproduce_and_commit(pr, "a forest")
+    status, markdown, gate = report(pr, "--base", "main", "--check")
+    assert status == 1
+    (failure,) = gate["failures"]
+    assert "(`gates.at_most.model_mb`)" in failure
+    latency = next(r for r in gate["rules"] if r["key"] == "gates.at_most.latency_ratio")
+    assert latency["passed"] is True  # measured: a latency budget turns timing on
+    cost = json.loads((pr / "report/report.json").read_text())["evidence"]["cost"]
+    forest_mb = (pr / "models/model.joblib").stat().st_size / 1e6
+    assert cost["size_mb"]["head"] == pytest.approx(forest_mb, abs=1e-3)
+    assert cost["size_mb"]["head"] > cost["size_mb"]["base"]
+    for side in ("base", "head"):
+        for batch in ("1", "1000"):
+            timing = cost["latency_ms"][side][batch]
+            assert 0 < timing["median"] <= timing["p99"]
+    table = section(markdown, "### Cost of the change")
+    assert "| prediction, 1 row (ms, median / p99) |" in table
+    assert "| prediction, 1,000 rows (ms, median / p99) |" in table

@@ -176,6 +176,13 @@ def base_report(passed: bool) -> dict[str, Any]:
                     }
                 ],
             },
+            "cost": {
+                "size_mb": {"base": 1.5, "head": 2.25},
+                "latency_ms": {
+                    side: {"1": {"median": 1.0, "p99": 2.0}, "1000": {"median": 9.0, "p99": 11.0}}
+                    for side in ("base", "head")
+                },
+            },
             "base_alone": {"rows": 20, "metrics": {"accuracy": IV, "brier": IV}},
             "head_alone": {"rows": 20, "metrics": {"accuracy": IV, "brier": IV}},
         },
@@ -319,6 +326,10 @@ def test_the_verdict_comes_from_the_outcomes_not_from_any_text():
             "evidence.flips.broken must be a whole number",
         ),
         (lambda r: r["rules"][0].update(inconclusive="yes"), "rules[0].inconclusive must be"),
+        (
+            lambda r: r["evidence"]["cost"]["latency_ms"]["head"]["1"].update(median="fast"),
+            "evidence.cost.latency_ms.head.1.median must be a number",
+        ),
         (
             lambda r: r["evidence"]["slices"][0]["change"].update(low="-0.5 🔴"),
             "evidence.slices[0].change.low must be a number",

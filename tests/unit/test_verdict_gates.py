@@ -123,3 +123,18 @@ def test_rules_travel_through_report_data_and_the_heading_warns_of_inconclusive_
     assert again == rule
     report = {"rules": [rule.to_data()], "metrics": {"head": HEAD}}
     assert verdict(report).startswith("## ⚠️ Quality gate passed, 1 rule inconclusive: ")
+
+
+def test_cost_budgets_are_at_most_rules_and_only_there():
+    gates = Gates.model_validate({"at_most": {"model_mb": 5, "latency_ratio": 1.5}})
+    evidence = Evidence(costs={"model_mb": 7.5, "latency_ratio": 1.2})
+    size, speed = check_gates(gates, HEAD, BASE, evidence=evidence)
+    assert size.passed is False
+    assert "`model_mb` 7.5000 > 5, the maximum (`gates.at_most.model_mb`)" in size.message
+    assert speed.passed is True
+    (unmeasured,) = check_gates(
+        Gates.model_validate({"at_most": {"latency_ratio": 1.5}}), HEAD, BASE, evidence=Evidence()
+    )
+    assert unmeasured.passed is None  # no main model to time against: skipped, said
+    with pytest.raises(ValueError, match="at_least"):
+        Gates.model_validate({"at_least": {"model_mb": 5}})

@@ -22,6 +22,14 @@ MetricName = Literal[
     "average_precision",
 ]
 
+# Budgets gates.at_most may hold beside metrics: the PR's model file in MB, and its
+# median single-row prediction latency over main's (measured by the report).
+CostName = Literal["latency_ratio", "model_mb"]
+COSTS = {
+    "latency_ratio": "median single-row latency, PR over main",
+    "model_mb": "size of the PR's model file in MB",
+}
+
 BINARY = "binary"
 MULTICLASS = "multi-class"
 BOTH = frozenset({BINARY, MULTICLASS})

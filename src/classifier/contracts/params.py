@@ -24,7 +24,7 @@ from pydantic import (
 from classifier.contracts.errors import UserError
 from classifier.contracts.keys import dotted
 from classifier.contracts.labels import Label, label_kind, label_text
-from classifier.contracts.metrics import METRICS, MetricName, target_kind
+from classifier.contracts.metrics import COSTS, METRICS, CostName, MetricName, target_kind
 from classifier.contracts.yamlfile import read_yaml
 
 if TYPE_CHECKING:
@@ -269,7 +269,8 @@ class Gates(_Section):
     """
 
     at_least: dict[MetricName, float] = {}
-    at_most: dict[MetricName, float] = {}
+    # also the cost of the PR's model: its file's MB, its single-row latency over main's
+    at_most: dict[MetricName | CostName, float] = {}
     max_drop: dict[MetricName, float] = {}
     confidence: float = Field(0.95, ge=0.5, le=0.999, description="of every interval")
     inconclusive: Literal["pass", "fail"] = "pass"
@@ -294,6 +295,7 @@ class Report(_Section):
     resamples: int = Field(1000, ge=100, le=100_000, description="bootstrap resamples")
     slices: list[str] = Field([], description="numeric features sliced into quantile bins")
     slice_bins: int = Field(4, ge=2, le=20)
+    latency: bool = Field(False, description="time both models' predictions (varies per run)")
 
 
 class Monitor(_Section):
@@ -354,6 +356,7 @@ class Params(_Section):
             (("gates", rule, metric), metric)
             for rule in ("at_least", "at_most", "max_drop")
             for metric in getattr(self.gates, rule)
+            if metric not in COSTS
         ]
         problems: list[tuple[tuple[str | int, ...], str]] = [
             (loc, f"'{metric}' is defined for {_kinds(metric)} targets only; {_instead(kind)}")

@@ -54,6 +54,7 @@ FIGURES = {
     "selection": ("cv_scores.png", "Cross-validated score per candidate"),
     "importance": ("importance.png", "Permutation feature importance, base beside PR"),
     "drift": ("drift.png", "Data drift per feature"),
+    "reliability": ("reliability.png", "Reliability diagram, base beside PR, same rows"),
 }
 # A markdown image, `![alt](target)`: how the report links its charts.
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")

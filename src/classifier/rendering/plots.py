@@ -121,6 +121,31 @@ def _confusion_axes(
         ax.text(j, i, str(int(count)), ha="center", va="center", color=color)
 
 
+def reliability(
+    sides: Mapping[str, Sequence[tuple[float, float, int]]], rows: int, labels: tuple[str, str]
+) -> Figure:
+    """Reliability diagram: per confidence bin, how often the top class was right, for
+    each model on the same rows (the diagonal: as often as the model says)."""
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8, label="calibrated")
+    for (name, bins), colour, label in zip(sides.items(), (BASE, HEAD), labels, strict=False):
+        if not bins:
+            continue
+        confidence, right, counts = zip(*bins, strict=True)
+        ax.plot(confidence, right, marker="o", color=colour, label=label)
+        for x, y, n in zip(confidence, right, counts, strict=True):
+            if name == "head":
+                ax.annotate(f"{n}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("confidence of the top class (binned)")
+    ax.set_ylabel("share right")
+    ax.set_title(f"Reliability on the same {rows:,} rows (PR's rows per bin marked)")
+    fig.legend(loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    return fig
+
+
 def drift(
     features: Sequence[str], scores: Sequence[float], threshold: float, sides: str = "base → head"
 ) -> Figure:

@@ -14,7 +14,7 @@ from classifier.contracts.params import DataContract, Params
 from classifier.contracts.yamlfile import parse_yaml
 from classifier.report.datadiff import DataDiff, diff_data
 from classifier.report.gates import Rule, check_gates
-from classifier.report.paired import Paired, head_intervals, paired
+from classifier.report.paired import Paired, head_cost, head_intervals, paired
 from classifier.report.revision import Revision, Side, WorkingTree, load_side
 from classifier.tools.git import short_sha
 
@@ -85,8 +85,10 @@ def compare(
     if pipeline_error:
         rules = [Rule("pipeline", False, error=pipeline_error)]
     else:
-        if evidence.head_alone is None and not pipeline_error:
+        if evidence.head_alone is None:
             evidence.head_alone = head_intervals(root, params, head, evidence)
+        if evidence.cost is None:
+            evidence.cost = head_cost(root, head)
         rules = check_gates(
             params.gates, head.metrics, base.metrics, bool(change), evidence.gate_evidence()
         )

@@ -307,6 +307,48 @@ def slices(report: Mapping[str, Any]) -> str:
     )
 
 
+def cost(report: Mapping[str, Any]) -> str:
+    """Model size on disk, and prediction latency when it was measured, main beside PR."""
+    found = evidence(report)
+    data = found.get("cost")
+    if data is None:
+        return ""
+    c = shape.obj(data, "evidence.cost")
+    sizes = shape.obj(c.get("size_mb") or {}, "evidence.cost.size_mb")
+    size = {s: shape.real(sizes.get(s), f"evidence.cost.size_mb.{s}") for s in ("base", "head")}
+    rows = [["model file (MB)", *(_amount(size[s], 3) for s in ("base", "head")), _ratio(size)]]
+    timed = shape.obj(c.get("latency_ms") or {}, "evidence.cost.latency_ms")
+    for batch, label in (("1", "1 row"), ("1000", "1,000 rows")):
+        medians, tails = {}, {}
+        for s in ("base", "head"):
+            where = f"evidence.cost.latency_ms.{s}.{batch}"
+            side = shape.obj(shape.obj(timed.get(s) or {}, where).get(batch) or {}, where)
+            medians[s] = shape.real(side.get("median"), f"{where}.median")
+            tails[s] = shape.real(side.get("p99"), f"{where}.p99")
+        if any(v is not None for v in medians.values()):
+            cells = [f"{_amount(medians[s], 2)} / {_amount(tails[s], 2)}" for s in ("base", "head")]
+            rows.append([f"prediction, {label} (ms, median / p99)", *cells, _ratio(medians)])
+    table = grid(["", revision(report), "PR", "PR / base"], rows, right=(1, 2, 3))
+    note = (
+        ""
+        if timed
+        else "\n\nLatency is not measured (`report.latency: false`): timings vary from run "
+        "to run, and the report is otherwise the same bytes for the same commit."
+    )
+    return "### Cost of the change\n\n" + table + note
+
+
+def _amount(number: float | None, digits: int) -> str:
+    return "—" if number is None else f"{number:,.{digits}f}"
+
+
+def _ratio(values: Mapping[str, float | None]) -> str:
+    base, head = values.get("base"), values.get("head")
+    if base is None or head is None or base <= 0:
+        return "—"
+    return f"{head / base:.2f}×"  # noqa: RUF001 - the multiplication sign is meant
+
+
 def unpaired_note(report: Mapping[str, Any]) -> str | None:
     """Why there is no paired view, when one was expected."""
     found = evidence(report)

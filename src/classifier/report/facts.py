@@ -153,6 +153,8 @@ def _evidence(c: Comparison) -> dict[str, Any]:
             "p_value": _rounded(f.p_value),
             "shown": f.shown,
         }
+    if e.cost is not None:
+        out["cost"] = {"size_mb": e.cost.size_mb, "latency_ms": e.cost.latency_ms}
     for name, alone in (("base_alone", e.base_alone), ("head_alone", e.head_alone)):
         if alone is not None:
             side = next(iter(alone.metrics))

@@ -54,6 +54,9 @@ def figures(c: Comparison) -> dict[str, Figure]:
         out["selection"] = _selection(c)
     if c.head.importance:
         out["importance"] = _importance(c)
+    found = c.evidence
+    if found.result is not None and any(found.reliability.values()):
+        out["reliability"] = plots.reliability(found.reliability, found.rows, (c.base_rev, "PR"))
     moved = drift_moved(c)
     if moved:
         out["drift"] = plots.drift([d.feature for d in moved], [d.psi for d in moved], MOVED)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from classifier.contracts.metrics import METRICS, worsening
+from classifier.contracts.metrics import COSTS, METRICS, worsening
 from classifier.contracts.params import Gates
 from classifier.report.rules import Rule, passed
 from classifier.statistics.paired import Interval, Result, Slice
@@ -29,6 +29,7 @@ class Evidence:
 
     paired: Result | None = None  # models "base" and "head" on the same rows
     head: Mapping[str, Interval] = field(default_factory=dict)  # the PR's whole test split
+    costs: Mapping[str, float] = field(default_factory=dict)  # model_mb, latency_ratio
 
 
 def check_gates(
@@ -46,12 +47,8 @@ def check_gates(
     if head is None:
         return [Rule("metrics", False)]
     evidence = evidence or Evidence()
-    within = {"at_least": gates.at_least, "at_most": gates.at_most}
-    rules = [
-        _bound(kind, m, head, b, gates, evidence)
-        for kind, limits in within.items()
-        for m, b in limits.items()
-    ]
+    rules = [_bound("at_least", m, head, b, gates, evidence) for m, b in gates.at_least.items()]
+    rules += [_bound("at_most", m, head, b, gates, evidence) for m, b in gates.at_most.items()]
     for metric, tol in gates.max_drop.items():
         if contract_changed:
             rules.append(Rule("max_drop", None, metric, limit=tol, reason="contract_changed"))
@@ -80,6 +77,8 @@ def _undecided(gates: Gates) -> bool:
 def _bound(
     kind: str, metric: str, head: dict[str, Any], bound: float, gates: Gates, evidence: Evidence
 ) -> Rule:
+    if metric in COSTS:
+        return _budget(metric, bound, evidence)
     value = _value(head, metric)
     if value is None:
         return Rule(kind, False, metric, limit=bound, reason="undefined")
@@ -102,6 +101,17 @@ def _bound(
         )
     ok = value >= bound - EPSILON if kind == "at_least" else value <= bound + EPSILON
     return Rule(kind, ok, metric, value=value, limit=bound)
+
+
+def _budget(metric: str, bound: float, evidence: Evidence) -> Rule:
+    """A cost budget: the PR's model size, or its latency over main's (needs main's model)."""
+    value = evidence.costs.get(metric)
+    if value is None:
+        reason = "unpaired" if metric == "latency_ratio" else "undefined"
+        return Rule(
+            "at_most", None if reason == "unpaired" else False, metric, limit=bound, reason=reason
+        )
+    return Rule("at_most", value <= bound + EPSILON, metric, value=value, limit=bound)
 
 
 def _drop(metric: str, head: dict[str, Any], base: dict[str, Any] | None, tol: float) -> Rule:

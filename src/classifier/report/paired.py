@@ -27,6 +27,7 @@ from classifier.contracts.errors import UserError
 from classifier.contracts.labels import label_text
 from classifier.contracts.metrics import metrics_for
 from classifier.contracts.params import DataContract, Params, Split
+from classifier.report.cost import Cost, latency, size_mb
 from classifier.report.gates import Evidence
 from classifier.report.revision import Reader, Revision, Side, WorkingTree
 from classifier.stages.data import parse_raw, split
@@ -69,6 +70,7 @@ class Paired:
     head_alone: Result | None = None  # the PR's model on its whole test split
     reliability: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)
     slice_features: dict[str, str] = field(default_factory=dict)  # slice -> feature
+    cost: Cost | None = None  # model sizes, and latency when measured
 
     @property
     def rows(self) -> int:
@@ -78,7 +80,11 @@ class Paired:
     def gate_evidence(self) -> Evidence:
         """What the gate judges by."""
         own = self.head_alone or self.result
-        return Evidence(paired=self.result, head=own.metrics["head"] if own else {})
+        return Evidence(
+            paired=self.result,
+            head=own.metrics["head"] if own else {},
+            costs=self.cost.values() if self.cost else {},
+        )
 
 
 def paired(root: Path, base_rev: str, params: Params, base: Side, head: Side) -> Paired:
@@ -95,8 +101,10 @@ def paired(root: Path, base_rev: str, params: Params, base: Side, head: Side) ->
 
 def _paired(root: Path, base_rev: str, params: Params, base: Side, head: Side) -> Paired:
     tree, revision = WorkingTree(root), Revision(root, base_rev)
-    head_model = _model(tree, head.paths.model, "the PR's model")
-    base_model = _model(revision, base.paths.model, f"{base_rev}'s model")
+    head_bytes = _read(tree, head.paths.model, "the PR's model")
+    base_bytes = _read(revision, base.paths.model, f"{base_rev}'s model")
+    head_model = _load(head_bytes, head.paths.model, "the PR's model")
+    base_model = _load(base_bytes, base.paths.model, f"{base_rev}'s model")
     test = _parquet(tree, head.paths.test_data, "the PR's test split")
     rows = _with_columns(test, base, head, tree)
     wanted = [base.contract.target, *base.contract.features]
@@ -130,6 +138,13 @@ def _paired(root: Path, base_rev: str, params: Params, base: Side, head: Side) -
         name: reliability(truth, scored) for name, scored in sample.models.items()
     }
     outcome.slice_features = features
+    outcome.cost = Cost(size_mb={"base": size_mb(base_bytes), "head": size_mb(head_bytes)})
+    if params.report.latency or "latency_ratio" in params.gates.at_most:
+        X_base, _ = base.contract.model_inputs(usable)
+        X_head, _ = contract.model_inputs(usable)
+        outcome.cost.latency_ms = latency(
+            {"base": (base_model, X_base), "head": (head_model, X_head)}
+        )
     if _split_moved(base, head, params):
         outcome.base_alone = _alone(
             revision, base.paths.test_data, base.contract, base_model, "base", params
@@ -139,6 +154,15 @@ def _paired(root: Path, base_rev: str, params: Params, base: Side, head: Side) -
             tree, head.paths.test_data, contract, head_model, "head", params
         )
     return outcome
+
+
+def head_cost(root: Path, head: Side) -> Cost | None:
+    """The PR's model size alone (no paired view: nothing to time it against)."""
+    try:
+        content = _read(WorkingTree(root), head.paths.model, "the PR's model")
+    except Unpaired:
+        return None
+    return Cost(size_mb={"head": size_mb(content)})
 
 
 def head_intervals(root: Path, params: Params, head: Side, found: Paired) -> Result | None:
@@ -158,7 +182,10 @@ def _metrics(params: Params) -> list[str]:
 
 
 def _model(reader: Reader, path: Path, what: str) -> Any:
-    content = _read(reader, path, what)
+    return _load(_read(reader, path, what), path, what)
+
+
+def _load(content: bytes, path: Path, what: str) -> Any:
     try:
         return joblib.load(io.BytesIO(content))
     except Exception as err:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from classifier.contracts.metrics import METRICS
+from classifier.contracts.metrics import COSTS, METRICS
 from classifier.rendering import shape
 from classifier.rendering.inert import decimals
 
@@ -75,7 +75,7 @@ class Rule:
         item = shape.obj(data, where)
         metric = item.get("metric")
         if metric is not None:
-            shape.choice(metric, METRICS, f"{where}.metric")
+            shape.choice(metric, [*METRICS, *COSTS], f"{where}.metric")
         reason = item.get("reason")
         if reason is not None:
             shape.choice(reason, REASONS, f"{where}.reason")

@@ -26,6 +26,7 @@ from classifier.rendering.markdown import (
 from classifier.report.data_section import data
 from classifier.report.evidence_section import (
     as_it_was,
+    cost,
     evidence,
     flips,
     interval,
@@ -83,10 +84,11 @@ def render(report: Mapping[str, Any], images: Mapping[str, str] | None, max_char
         parts = [header(report), what_broke(report), params(report), data(report, figures)]
     else:
         parts = [
-            header(report) + "\n\n" + metrics(report),
+            header(report) + "\n\n" + metrics(report, figures),
             gate(report),
             flips(report),
             slices(report),
+            cost(report),
             params(report),
             data(report, figures),
             confusion(report, figures),
@@ -156,13 +158,14 @@ def _triple(item: Any, where: str) -> tuple[str, Any, Any]:
     return shape.choice(parts[0], ("target", "classes", "features"), where), parts[1], parts[2]
 
 
-def metrics(report: Mapping[str, Any]) -> str:
+def metrics(report: Mapping[str, Any], figures: Mapping[str, str] | None = None) -> str:
     """Headline metrics: the paired view when there is one (main's model and the PR's on
     the same rows, with intervals), else main | PR | change; per-class scores collapsed."""
     _check_metrics(report)
     paired = paired_metrics(report)
     if paired is not None:
-        parts = [paired, as_it_was(report), _per_class(report, True, marks=False)]
+        image = (figures or {}).get("reliability", "")
+        parts = [paired, image, as_it_was(report), _per_class(report, True, marks=False)]
         return "\n\n".join(part for part in parts if part)
     return _point_metrics(report)
 
