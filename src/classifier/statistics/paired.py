@@ -135,6 +135,7 @@ def bootstrap(
     Returns:
         The point values and intervals; with two models, `difference` is second minus first.
     """
+    sample = _by_class(sample)
     truth = np.asarray(sample.truth, dtype=np.int64)
     n = len(truth)
     names = list(sample.models)
@@ -143,16 +144,16 @@ def bootstrap(
     ]
     statistics = {name: _Statistics(truth, sample, s, wanted) for name, s in sample.models.items()}
     slicer = _Slices(truth, sample) if sample.slices and n else None
-    ones = np.ones((n, 1))
-    points = {name: stat(ones) for name, stat in statistics.items()}
-    slice_points = slicer(ones) if slicer else None
+    design = _Design(statistics, slicer, n)
+    points, slice_points = design(np.ones((n, 1)))
     draws: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in names}
     slice_draws: list[dict[str, np.ndarray]] = []
-    for weights in resample_blocks(truth, resamples, seed):
-        for name, stat in statistics.items():
-            draws[name].append(stat(weights))
-        if slicer:
-            slice_draws.append(slicer(weights))
+    for weights in resample_blocks(truth, resamples, seed, design.dtype):
+        found, sliced = design(weights)
+        for name in names:
+            draws[name].append(found[name])
+        if sliced is not None:
+            slice_draws.append(sliced)
     alpha = 1 - confidence
     joined = {name: _join(draws[name], wanted) for name in names}
     result = Result(
@@ -174,7 +175,26 @@ def bootstrap(
     return result
 
 
-def resample_blocks(truth: np.ndarray, resamples: int, seed: int) -> Iterator[np.ndarray]:
+def _by_class(sample: Sample) -> Sample:
+    """The same rows ordered by true class (stable), so each stratum is one contiguous
+    run of rows: the resample matrix is then written with plain copies."""
+    truth = np.asarray(sample.truth, dtype=np.int64)
+    if len(truth) < 2 or bool(np.all(truth[:-1] <= truth[1:])):
+        return sample
+    order = np.argsort(truth, kind="stable")
+    models = {
+        name: Scored(
+            np.asarray(s.predicted)[order], None if s.proba is None else np.asarray(s.proba)[order]
+        )
+        for name, s in sample.models.items()
+    }
+    slices = [(name, np.asarray(mask)[order]) for name, mask in sample.slices]
+    return Sample(truth[order], sample.classes, models, sample.positive, slices)
+
+
+def resample_blocks(
+    truth: np.ndarray, resamples: int, seed: int, dtype: type = np.float64
+) -> Iterator[np.ndarray]:
     """The resample matrix in blocks of columns: W[i, b] = draws of row i in resample b.
 
     Rows are drawn with replacement within each true class (in code order), so every
@@ -189,13 +209,16 @@ def resample_blocks(truth: np.ndarray, resamples: int, seed: int) -> Iterator[np
     done = 0
     while done < resamples:
         size = min(block, resamples - done)
-        weights = np.zeros((n, size))
+        weights: np.ndarray = np.empty((n, size), dtype=dtype)
         for rows in strata:
             m = len(rows)
-            picks = rng.integers(0, m, size=(size, m))
-            picks += (np.arange(size) * m)[:, None]
+            picks = rng.integers(0, m, size=(size, m), dtype=np.int64)
+            picks += (np.arange(size, dtype=np.int64) * m)[:, None]
             counts = np.bincount(picks.ravel(), minlength=size * m).reshape(size, m)
-            weights[rows, :] = counts.T
+            if m and rows[-1] - rows[0] == m - 1:  # a contiguous stratum: a block copy
+                weights[rows[0] : rows[-1] + 1] = counts.T
+            else:
+                weights[rows] = counts.T
         done += size
         yield weights
 
@@ -222,16 +245,19 @@ def _indicator(
 
 
 class _Statistics:
-    """One model's metrics as functions of a block of weights: (n, b) -> {metric: (b,)}."""
+    """One model's metrics as functions of the weighted row sums the design computes.
+
+    `sparse_parts` are matrices (width, n) whose products with the weights give confusion
+    counts, the sums of per-row log loss and Brier score, ECE bin sums and score
+    histograms, in that order.
+    """
 
     def __init__(self, truth: np.ndarray, sample: Sample, scored: Scored, wanted: list[str]):
         k = sample.classes
         self.k, self.wanted, self.positive = k, wanted, sample.positive
         predicted = np.asarray(scored.predicted, dtype=np.int64)
-        self.cells = _indicator(truth * k + predicted, k * k)
-        self.losses: sparse.csr_array | None = None
-        self.ece: sparse.csr_array | None = None
-        self.rankings: list[tuple[str, int, sparse.csr_array, int]] = []
+        self.sparse_parts: list[sparse.csr_array] = [_indicator(truth * k + predicted, k * k)]
+        self.rankings: list[tuple[str, int]] = []  # (kind, groups) after cells and ECE
         proba = scored.proba
         if proba is None:
             return
@@ -247,35 +273,34 @@ class _Statistics:
             brier = (proba[:, self.positive] - onehot[:, self.positive]) ** 2
         else:
             brier = ((proba - onehot) ** 2).sum(axis=1)
-        self.losses = sparse.csr_array(np.vstack([loss, brier]))
+        self.sparse_parts.append(sparse.csr_array(np.vstack([loss, brier])))
         top = proba.argmax(axis=1)
         confidence = proba[rows, top]
         bins = np.minimum((confidence * ECE_BINS).astype(np.int64), ECE_BINS - 1)
-        self.ece = _indicator(bins, ECE_BINS, confidence - (top == truth))
+        self.sparse_parts.append(_indicator(bins, ECE_BINS, confidence - (top == truth)))
         if "roc_auc_ovr" in wanted:
             for code in range(k):
-                self.rankings.append(
-                    ("roc_auc_ovr", code, *_ranking(proba[:, code], truth == code))
-                )
+                ranking, groups = _ranking(proba[:, code], truth == code)
+                self.sparse_parts.append(ranking)
+                self.rankings.append(("roc_auc_ovr", groups))
         if self.positive is not None and {"roc_auc", "average_precision"} & set(wanted):
             positive = truth == self.positive
-            self.rankings.append(
-                ("binary", self.positive, *_ranking(proba[:, self.positive], positive))
-            )
+            ranking, groups = _ranking(proba[:, self.positive], positive)
+            self.sparse_parts.append(ranking)
+            self.rankings.append(("binary", groups))
 
-    def __call__(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+    def finish(self, sums: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """The metrics of each resample from this model's parts' weighted sums."""
         k = self.k
-        counts = (self.cells @ weights).reshape(k, k, -1)  # [true, predicted, resample]
+        counts = sums[0].reshape(k, k, -1)  # [true, predicted, resample]
         out = _counted(counts, self.positive)
         total = counts.sum(axis=(0, 1))
-        if self.losses is not None and self.ece is not None:
-            sums = self.losses @ weights
-            out["log_loss"], out["brier"] = sums[0] / total, sums[1] / total
-            out["ece"] = np.abs(self.ece @ weights).sum(axis=0) / total
+        if len(sums) > 1:
+            out["log_loss"], out["brier"] = sums[1][0] / total, sums[1][1] / total
+            out["ece"] = np.abs(sums[2]).sum(axis=0) / total
         ovr = []
-        for kind, _, ranking, groups in self.rankings:
-            histogram = ranking @ weights  # positives' groups, then negatives'
-            pos, neg = histogram[:groups], histogram[groups:]
+        for (kind, groups), histogram in zip(self.rankings, sums[3:], strict=True):
+            pos, neg = histogram[:groups], histogram[groups:]  # positives', then negatives'
             if kind == "roc_auc_ovr":
                 ovr.append(_auc(pos, neg))
             else:
@@ -284,6 +309,39 @@ class _Statistics:
         if ovr:
             out["roc_auc_ovr"] = np.mean(ovr, axis=0)
         return {m: out[m] for m in self.wanted}
+
+
+class _Design:
+    """Every statistic's parts stacked: one sparse product per block of resamples gives
+    every weighted sum every metric needs, for every model and slice."""
+
+    def __init__(self, statistics: Mapping[str, _Statistics], slicer: "_Slices | None", n: int):
+        self.statistics, self.slicer = statistics, slicer
+        parts = [p for stat in statistics.values() for p in stat.sparse_parts]
+        parts += slicer.sparse_parts if slicer else []
+        self.widths = [p.shape[0] for p in parts]
+        # Column-major: the product walks W row by row (sequential reads) and adds into
+        # the small output, instead of gathering scattered rows of W for each output row.
+        stacked = sparse.vstack(parts, format="csc") if parts else sparse.csc_array((0, n))
+        # Blocks of resamples in float32 (counts stay exact below 2**24 rows): half the
+        # memory traffic, which is what these products spend their time on.
+        self.dtype = np.float32 if n < 2**24 else np.float64
+        self.exact = stacked.astype(np.float64)
+        self.fast = stacked.astype(self.dtype)
+
+    def __call__(
+        self, weights: np.ndarray
+    ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray] | None]:
+        matrix = self.exact if weights.dtype == np.float64 else self.fast
+        stacked = matrix @ weights
+        sums = np.split(stacked, np.cumsum(self.widths)[:-1]) if self.widths else []
+        out, i = {}, 0
+        for name, stat in self.statistics.items():
+            count = len(stat.sparse_parts)
+            out[name] = stat.finish(sums[i : i + count])
+            i += count
+        sliced = self.slicer.finish(sums[i:]) if self.slicer else None
+        return out, sliced
 
 
 def _counted(counts: np.ndarray, positive: int | None) -> dict[str, np.ndarray]:
@@ -342,22 +400,40 @@ def _average_precision(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
 
 
 class _Slices:
-    """Accuracy of each model within each slice, for a block of weights."""
+    """Accuracy of each model within each slice: one indicator per slice and pattern of
+    which models were right (2**models columns a slice), so its product gives the
+    slice's support and each model's right answers at once."""
 
     def __init__(self, truth: np.ndarray, sample: Sample):
         self.names = [name for name, _ in sample.slices]
-        masks = np.vstack([np.asarray(mask, dtype=np.float64) for _, mask in sample.slices])
-        self.support = sparse.csr_array(masks)
-        self.correct = {
-            name: sparse.csr_array(masks * (np.asarray(s.predicted) == truth))
-            for name, s in sample.models.items()
-        }
+        self.models = len(sample.models)
+        pattern = np.zeros(len(truth), dtype=np.int64)
+        for bit, scored in enumerate(sample.models.values()):
+            pattern += (np.asarray(scored.predicted) == truth).astype(np.int64) << bit
+        width = 2**self.models
+        rows, columns = [], []
+        for i, (_, mask) in enumerate(sample.slices):
+            inside = np.flatnonzero(np.asarray(mask, dtype=bool))
+            rows.append(i * width + pattern[inside])
+            columns.append(inside)
+        ids, cols = np.concatenate(rows), np.concatenate(columns)
+        matrix = sparse.csr_array(
+            (np.ones(len(ids)), (ids, cols)), shape=(len(self.names) * width, len(truth))
+        )
+        self.sparse_parts = [matrix]
+        self.model_names = list(sample.models)
 
-    def __call__(self, weights: np.ndarray) -> dict[str, np.ndarray]:
-        support = self.support @ weights
+    def finish(self, sums: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Support and each model's accuracy per slice: arrays (slices, resamples)."""
+        width = 2**self.models
+        counts = sums[0].reshape(len(self.names), width, -1)
+        support = counts.sum(axis=1)
+        patterns = np.arange(width)
+        out: dict[str, np.ndarray] = {"": support}
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = {name: (c @ weights) / support for name, c in self.correct.items()}
-        out[""] = support
+            for bit, name in enumerate(self.model_names):
+                right = counts[:, (patterns >> bit) & 1 == 1, :].sum(axis=1)
+                out[name] = right / support
         return out
 
     def summarize(
