@@ -292,8 +292,17 @@ def gate(report: Mapping[str, Any]) -> str:
     rules = rules_of(report)
     if not rules:
         return "### Gate rules\n\nNo rules in `params.yaml` (`gates:`); nothing to check."
-    rows = [[code(rule.key), f"{marks[rule.passed]} {describe(rule, code)}"] for rule in rules]
+    rows = [
+        [
+            code(rule.key),
+            f"{'⚠️' if rule.inconclusive else marks[rule.passed]} {describe(rule, code)}",
+        ]
+        for rule in rules
+    ]
     status = "none failed" if passed(rules) else "some failed"
+    undecided = sum(rule.inconclusive for rule in rules)
+    if undecided:
+        status += f", {undecided} inconclusive"
     return f"### Gate rules: {status}\n\n" + grid(["rule", "result"], rows)
 
 
