@@ -17,10 +17,19 @@ endif
 export UV
 VENV ?= $(CURDIR)/.venv
 # The pipeline's commands (`classifier …`, also in dvc.yaml) run on the project's environment.
-export PATH := $(VENV)/bin:$(PATH)
+CML_VERSION := 0.20.6
+# CML lives in its own folder, named by its version: the comment job caches that folder
+# and, when it is restored, installs nothing.
+CML_DIR := $(CURDIR)/.tools/cml-$(CML_VERSION)
+CML := $(CML_DIR)/node_modules/.bin/cml
+export PATH := $(VENV)/bin:$(CML_DIR)/node_modules/.bin:$(PATH)
+# uv syncs the environment the verbs run in (VENV), wherever it is.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 # This project's machines set PYTHONDONTWRITEBYTECODE; without precompiled bytecode
-# every stage pays seconds of imports. uv compiles it once at install.
-export UV_COMPILE_BYTECODE := 1
+# every stage pays seconds of imports. uv compiles it once at install (and CI caches it
+# with the environment).
+UV_COMPILE_BYTECODE ?= 1
+export UV_COMPILE_BYTECODE
 
 BASE ?= main
 PORT ?= 3000
@@ -34,7 +43,6 @@ PYTEST_ARGS ?=
 HEAD_SHA ?=
 ARTIFACT ?= pr-report
 TAG ?=
-CML_VERSION := 0.20.6
 # Every verb calls the CLI as `classifier …` from .venv (after `install`), except the
 # few that jobs run before or without installing anything (the comment job holds a
 # write token and installs nothing; deploy and rollback need only an HTTP call): those
@@ -49,13 +57,32 @@ $(CURDIR)/.tools/bin/uv:
 	@echo "installing uv $(UV_VERSION) into .tools/"
 	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	@echo "syncing .venv with uv.lock"
-	@$(UV) sync --locked --quiet
+# Which dependency groups `make install` syncs (pyproject.toml): all by default, as the
+# suite needs them. A CI job names what its steps import: the pull-request job sets
+# ENV_GROUPS=pipeline (the project's own dependencies: the pipeline and the report);
+# the scale group joins by itself when params.yaml picks compute.backend: dask.
+ENV_GROUPS ?= all
+empty :=
+space := $(empty) $(empty)
+SCALE := $(shell grep -Eqs '^[[:space:]]+backend:[[:space:]]*dask' params.yaml && echo scale)
+GROUPS := $(if $(filter all,$(ENV_GROUPS)),all,$(sort pipeline $(ENV_GROUPS) $(SCALE)))
+SYNC_GROUPS := $(if $(filter all,$(GROUPS)),,--no-default-groups $(foreach g,$(filter-out pipeline,$(GROUPS)),--group $(g)))
+# One stamp per set of groups: a sync to other groups removes packages, and must not
+# leave an older stamp saying the environment holds them.
+ENV_STAMP := $(VENV)/.synced-$(subst $(space),+,$(GROUPS))
+
+$(ENV_STAMP): pyproject.toml uv.lock | $(UV)
+	@echo "syncing .venv with uv.lock ($(GROUPS))"
+	@rm -f $(VENV)/.synced-*
+	@$(UV) sync --locked --quiet $(SYNC_GROUPS)
 	@touch $@
 
 .PHONY: install
-install: $(VENV)/.synced ## create or update the environment (.venv) from uv.lock
+install: $(ENV_STAMP) ## create or update the environment (.venv) from uv.lock (ENV_GROUPS=all)
+
+.PHONY: ci-env-key
+ci-env-key: ## CI: the environment cache's key (uv.lock, pyproject.toml, Python, OS, groups)
+	@echo "key=venv-$${RUNNER_OS:-local}-$${RUNNER_ARCH:-$$(uname -m)}-py$$($(PYTHON) -c 'import platform; print(platform.python_version())')-$(subst $(space),+,$(GROUPS))-$$(cat uv.lock pyproject.toml | sha256sum | cut -c1-32)" | tee -a "$${GITHUB_OUTPUT:-/dev/null}"
 
 .PHONY: check
 check: install ## validate params.yaml and the raw data; run nothing
@@ -173,6 +200,10 @@ bench-limits: install ## the service's memory before and after 100 MB bodies it 
 bench-image: install ## the image: size per layer, build times, cold start, req/s beside the host
 	python -m bench.image
 
+.PHONY: bench-ci
+bench-ci: install ## replay the pull-request job's steps before, cold and warm: seconds per step
+	python -m bench.ci
+
 .PHONY: bench-report
 bench-report: install ## time the report on a fresh clone and on a PR; refresh docs/example-report
 	python -m bench.report --example docs/example-report
@@ -182,6 +213,10 @@ bench-report: install ## time the report on a fresh clone and on a PR; refresh d
 .PHONY: ci-report
 ci-report: install ## CI: reproduce the pipeline and write report/ (a failed gate does not stop here)
 	classifier report --reproduce --base $(BASE) --out $(REPORT_DIR) $(if $(HEAD_SHA),--head-sha $(HEAD_SHA))
+
+.PHONY: ci-warm
+ci-warm: install ## CI (main): reproduce main's results into the DVC cache pull requests restore
+	classifier run
 
 .PHONY: ci-summary
 ci-summary: install ## CI: the report without images into the job summary
@@ -200,8 +235,10 @@ cloud-runner: ## CI (opt-in): a cloud runner for this run's reproduce job (cml r
 	$(STDLIB_CLI) cloud-runner
 
 .PHONY: cml-install
-cml-install: ## CI (comment job, cloud runner): install the CML CLI
-	npm install --global @dvcorg/cml@$(CML_VERSION)
+cml-install: $(CML) ## CI (comment job, cloud runner): install the CML CLI (nothing when its folder is there)
+
+$(CML):
+	npm install --prefix $(CML_DIR) --no-audit --no-fund @dvcorg/cml@$(CML_VERSION)
 
 .PHONY: ci-comment
 ci-comment: ## CI (comment job): check ARTIFACT and post it on its PR (standard library only)

@@ -20,7 +20,7 @@ import yaml
 from testkit.repo import ROOT, tool_env
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-Action = Callable[[dict[str, Any]], None]
+Action = Callable[[dict[str, Any]], "dict[str, str] | None"]
 
 
 @dataclass
@@ -78,8 +78,19 @@ class Runner:
             path = match.group(1)
             if path in self.context:
                 return self.context[path]
-            if path.startswith(("secrets.", "vars.")):
-                return ""
+            compare = re.fullmatch(r"([\w.-]+) (==|!=) '([^']*)'", path)
+            if compare:  # `a.b != 'x'` in a `with:`: GitHub's expression gives true or false
+                equal = value_of(compare.group(1)) == compare.group(3)
+                return "true" if equal == (compare.group(2) == "==") else "false"
+            return value_of(path)
+
+        def value_of(path: str) -> str:
+            if path in self.context:
+                return self.context[path]
+            if path.startswith(("secrets.", "vars.")) or re.fullmatch(
+                r"steps\.[\w-]+\.outputs\.[\w-]+", path
+            ):
+                return ""  # as on GitHub: unset secrets, variables and step outputs are empty
             raise KeyError(f"the test gives no value for ${{{{ {path} }}}}")
 
         return EXPRESSION.sub(value, str(text))
@@ -109,7 +120,10 @@ class Runner:
                 continue
             if "uses" in step:
                 with_ = {k: self.resolve(v) for k, v in (step.get("with") or {}).items()}
-                self.actions[action_name(step["uses"])](with_)
+                outputs = self.actions[action_name(step["uses"])](with_)
+                for key, value in (outputs or {}).items():  # e.g. actions/cache's cache-hit
+                    if "id" in step:
+                        self.context[f"steps.{step['id']}.outputs.{key}"] = value
                 result.steps.append(StepResult(name, ran=True))
                 continue
             result.steps.append(self._run_script(step, name, job_env, result))
@@ -149,7 +163,8 @@ def runner_env(workdir: Path, **extra: str) -> dict[str, str]:
     summary = workdir.parent / "step-summary.md"
     summary.touch()
     venv = ROOT / ".venv"
-    (venv / ".synced").touch()  # this interpreter is that environment, already in sync
+    for groups in ("all", "pipeline"):  # this interpreter's environment holds every group
+        (venv / f".synced-{groups}").touch()
     return tool_env(
         CI="true",
         GITHUB_ACTIONS="true",
@@ -162,6 +177,38 @@ def runner_env(workdir: Path, **extra: str) -> dict[str, str]:
         HOME=os.environ.get("HOME", str(workdir)),
         **extra,
     )
+
+
+class FakeActionsCache:
+    """actions/cache as it behaves here: a folder per key. A step restores an exact key
+    (or the newest entry starting with one of its restore-keys); `save` is the post
+    step, keeping each restored-or-not path under its key when the key was a miss."""
+
+    def __init__(self, store: Path, workdir: Path):
+        self.store, self.workdir = store, workdir
+        self.pending: list[tuple[str, str]] = []
+        self.hits: list[str] = []
+
+    def __call__(self, inputs: dict[str, Any]) -> dict[str, str]:
+        key, path = inputs["key"], inputs["path"]
+        entry = self.store / key
+        if not entry.exists():
+            prefixes = str(inputs.get("restore-keys") or "").split()
+            older = sorted(e for e in self.store.glob("*") if e.name.startswith(tuple(prefixes)))
+            entry = older[-1] if prefixes and older else entry
+            self.pending.append((key, path))
+        else:
+            self.hits.append(key)
+        if entry.exists():
+            shutil.rmtree(self.workdir / path, ignore_errors=True)
+            shutil.copytree(entry, self.workdir / path, symlinks=True)  # as tar keeps them
+        return {"cache-hit": "true" if key in self.hits else "false"}
+
+    def save(self) -> None:
+        for key, path in self.pending:
+            if (self.workdir / path).exists():
+                shutil.copytree(self.workdir / path, self.store / key, symlinks=True)
+        self.pending.clear()
 
 
 def copy_folder(source: Path, target: Path) -> None:

@@ -9,7 +9,6 @@ target or module.
 import json
 import shutil
 import subprocess
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,9 @@ import yaml
 from testkit.repo import ROOT, copy_machinery, git_commit, run, tool_env
 
 from ..fake_deploy import fake_deploy_endpoint
-from ..fake_github import REPO, fake_github, serve
-from ..workflow import Runner, copy_folder, fake_command, load_job, runner_env
+from ..fake_github import REPO
+from ..workflow import FakeActionsCache, Runner, copy_folder, fake_command, load_job, runner_env
+from .conftest import HEAD
 
 RECORDER = """import json, os, sys
 with open(os.environ["FAKE_LOG"], "a") as log:
@@ -52,15 +52,6 @@ def noop(_: dict) -> None:
 
 
 # ---- pull request ----
-
-
-@pytest.fixture
-def pr_clone(clone) -> Path:
-    """A PR branch in a clone whose `origin` is the repository with `main`'s results."""
-    run(["git", "remote", "add", "origin", str(clone)], clone)
-    run(["git", "fetch", "-q", "origin"], clone)
-    run(["git", "checkout", "-q", "-b", "pr"], clone)
-    return clone
 
 
 def pr_job(repo: Path, tmp_path: Path) -> tuple[Runner, Path]:
@@ -139,50 +130,44 @@ urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST")).re
 print(f"{url}/{hashlib.sha256(data).hexdigest()[:12]}.png")
 """
 )
-HEAD = "0123456789abcdef0123456789abcdef01234567"
-PERSON = "person-token"
 
 
-@pytest.fixture
-def fake_upload_host():
-    """A stand-in for CML's asset host on 127.0.0.1: records every upload's bytes."""
-    received: list[bytes] = []
-
-    class FakeUploadHost(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args) -> None:
-            pass
-
-    with serve(FakeUploadHost) as url:
-        yield url, received
+# A stand-in for npm: records its call and, for `install --prefix P`, leaves the fake
+# cml where npm would put the real one (P/node_modules/.bin/cml).
+FAKE_NPM = (
+    RECORDER
+    + """
+if "--prefix" in sys.argv:
+    import shutil
+    prefix = sys.argv[sys.argv.index("--prefix") + 1]
+    os.makedirs(os.path.join(prefix, "node_modules", ".bin"), exist_ok=True)
+    target = os.path.join(prefix, "node_modules", ".bin", "cml")
+    shutil.copy(shutil.which("cml"), target)
+"""
+)
 
 
-@pytest.fixture
-def github():
-    """The fake GitHub API with PR #7 at HEAD, and a person's token."""
-    with fake_github() as (api, state):
-        state.pulls[7] = {"number": 7, "state": "open", "head": {"sha": HEAD}}
-        state.users[PERSON] = "octocat"
-        yield api, state
+# The example report's charts that are real PNGs in the test's artifact, in report order.
+FIGURES_SENT = ("confusion.png", "reliability.png")
 
 
 def comment_job(
-    tmp_path: Path, api: str, artifact: Path, images: str = "", upload: str = ""
+    tmp_path: Path,
+    api: str,
+    artifact: Path,
+    images: str = "",
+    upload: str = "",
+    cache_store: Path | None = None,
 ) -> tuple[object, Path]:
-    """The comment job, from the default branch, on a downloaded `artifact`."""
+    """The comment job, from the default branch, on a downloaded `artifact`; its caches
+    kept in `cache_store` between runs (a stand-in for actions/cache)."""
     workdir = tmp_path / "default-branch"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir()
     copy_machinery(workdir)
     bin_dir = tmp_path / "fake-bin"
     fake_command(bin_dir, "cml", FAKE_CML)
-    fake_command(bin_dir, "npm", RECORDER)
+    fake_command(bin_dir, "npm", FAKE_NPM)
     log = tmp_path / "fake-calls.jsonl"
     env = runner_env(workdir, GITHUB_API_URL=api, FAKE_LOG=str(log))
     env["PATH"] = f"{bin_dir}:{env['PATH']}"
@@ -192,13 +177,18 @@ def comment_job(
         "github.token": "fake-token",
         "vars.REPORT_IMAGES": images,
         "vars.CML_ASSET_URL": upload,
+        "runner.os": "Linux",
+        "runner.arch": "X64",
     }
+    cache = FakeActionsCache(cache_store or tmp_path / "actions-cache", workdir)
     actions = {
         "actions/checkout": noop,
         "actions/setup-node": noop,
+        "actions/cache": cache,
         "actions/download-artifact": lambda w: copy_folder(artifact, workdir / w["path"]),
     }
     job = Runner(workdir, context, actions, env).run(load_job("comment.yml", "comment"))
+    cache.save()
     return job, log
 
 
@@ -230,13 +220,14 @@ def test_comment_job_uploads_only_pngs_and_edits_only_its_own_comment_with_fakes
     second, _ = comment_job(tmp_path, api, artifact, upload=upload)
     assert not second.failed, [s.output for s in second.steps if s.status]
 
-    [npm, _] = calls(log, "npm")
-    assert npm["argv"] == ["install", "--global", "@dvcorg/cml@0.20.6"]
+    [npm] = calls(log, "npm")  # the second run restored CML from the cache
+    assert npm["argv"][:2] == ["install", "--prefix"]
+    assert npm["argv"][-1] == "@dvcorg/cml@0.20.6"
     published = calls(log, "cml")
     assert {tuple(c["argv"][:2]) for c in published} == {("asset", "publish")}
     assert all(c["env"]["REPO_TOKEN"] is None for c in published)  # no token for uploads
-    chart = (ROOT / "docs/example-report/confusion.png").read_bytes()
-    assert received == [chart, chart]  # one run each; the non-PNG and the link stayed here
+    charts = [(ROOT / "docs/example-report" / f).read_bytes() for f in FIGURES_SENT]
+    assert received == charts + charts  # one run each; the non-PNG and the link stayed here
     assert all(data.startswith(b"\x89PNG\r\n\x1a\n") for data in received)
 
     [mine] = [c for c in state.comments[7] if c["user"]["login"] == "github-actions[bot]"]
@@ -244,7 +235,7 @@ def test_comment_job_uploads_only_pngs_and_edits_only_its_own_comment_with_fakes
     assert person["body"] == planted  # byte for byte
     edits = [c for c in state.calls if c["method"] == "PATCH"]
     assert [c["path"] for c in edits] == [f"/repos/{REPO}/issues/comments/{mine['id']}"]
-    assert mine["body"].startswith("## ❌ Quality gate failed")
+    assert mine["body"].startswith("## ⚠️ Quality gate passed, 2 rules inconclusive")
     assert f"]({upload}/" in mine["body"]
     assert "](confusion.png)" not in mine["body"]
     assert str(tmp_path) not in mine["body"]
@@ -465,7 +456,7 @@ def launch_job(tmp_path: Path, workflow: str = "pr.yml", **context: str) -> tupl
     workdir.mkdir()
     copy_machinery(workdir)
     bin_dir = tmp_path / "fake-bin"
-    fake_command(bin_dir, "npm", RECORDER)
+    fake_command(bin_dir, "npm", FAKE_NPM)
     fake_command(bin_dir, "cml", FAKE_CML_RUNNER)
     log = tmp_path / "fake-calls.jsonl"
     env = runner_env(workdir, FAKE_LOG=str(log), GITHUB_RUN_ID="4242")

@@ -88,6 +88,7 @@ def test_least_privilege_per_job():
         "": {},
         "rollback": {"contents": "read", "packages": "write"},
     }
+    assert permissions(flows / "caches.yml") == {"": {"contents": "read"}, "warm": None}
 
 
 def test_the_comment_job_never_checks_out_the_pull_request():
@@ -148,3 +149,60 @@ def test_a_job_after_one_that_may_be_skipped_says_its_condition_in_full():
             if skippable:
                 condition = str(jobs[name].get("if", ""))
                 assert "!cancelled()" in condition or "always()" in condition, (path.name, name)
+
+
+def cache_steps(path: Path) -> list[tuple[str, dict]]:
+    return [
+        (job, step)
+        for job, step in steps(path)
+        if step.get("uses", "").startswith("actions/cache@")
+    ]
+
+
+def test_nothing_that_ships_is_restored_from_a_cache():
+    release = ROOT / ".github/workflows/release.yml"
+    assert cache_steps(release) == []
+    for _, step in steps(release):
+        if step.get("uses", "").startswith("astral-sh/setup-uv@"):
+            assert step["with"]["enable-cache"] is False
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_cache_step_states_its_key_and_scope_in_a_comment_beside_it(path):
+    lines = path.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if "uses: actions/cache@" not in line:
+            continue
+        first = number  # the step's first line: `- name:` or the `- uses:` itself
+        while not lines[first].lstrip().startswith("- "):
+            first -= 1
+        comment = []
+        for previous in reversed(lines[:first]):
+            if not previous.strip().startswith("#"):
+                break
+            comment.append(previous)
+        assert comment, (path.name, number + 1, "a cache step without a comment above it")
+
+
+def test_the_environment_cache_key_is_the_one_the_makefile_computes():
+    for name in ("pr.yml", "caches.yml"):
+        workflow = yaml.safe_load((ROOT / ".github/workflows" / name).read_text())
+        (job,) = [
+            j
+            for j in workflow["jobs"].values()
+            if "steps" in j and any(s.get("run") == "make ci-env-key" for s in j["steps"])
+        ]
+        assert job["env"]["ENV_GROUPS"] == "pipeline"
+        venv = next(s for s in job["steps"] if s.get("with", {}).get("path") == ".venv")
+        assert venv["with"]["key"] == "${{ steps.env-key.outputs.key }}"
+        assert "restore-keys" not in venv["with"]  # only an exact match restores
+        uv = next(s for s in job["steps"] if s.get("uses", "").startswith("astral-sh/setup-uv@"))
+        assert uv["with"]["enable-cache"] == "${{ steps.venv.outputs.cache-hit != 'true' }}"
+
+
+def test_the_comment_jobs_cml_cache_is_the_version_the_makefile_installs():
+    version = re.search(r"^CML_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert version
+    ((_, step),) = cache_steps(ROOT / ".github/workflows/comment.yml")
+    assert step["with"]["path"] == f".tools/cml-{version.group(1)}"
+    assert step["with"]["key"].startswith(f"cml-{version.group(1)}-node20-")

@@ -58,6 +58,7 @@ def pipeline_error(reproduce: bool) -> str | None:
     """
     try:
         if reproduce:
+            commands.restore_outputs()  # a fresh checkout: what the restored cache holds
             commands.reproduce()
         else:
             commands.check()

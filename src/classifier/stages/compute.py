@@ -37,7 +37,13 @@ def connect(compute: Compute, env: Mapping[str, str] = os.environ) -> Any:
             f"compute.backend is dask: set {ADDRESS} to the scheduler's address "
             "(tcp://host:8786), or set compute.backend: local"
         )
-    from distributed import Client
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UserError(
+            "compute.backend is dask, but this environment has no Dask client: "
+            "`make install` (every group) or ENV_GROUPS='pipeline scale'"
+        ) from None
 
     try:
         client = Client(address, timeout=f"{CONNECT_SECONDS}s")  # joblib finds it
