@@ -43,6 +43,10 @@ PYTEST_ARGS ?=
 HEAD_SHA ?=
 ARTIFACT ?= pr-report
 TAG ?=
+VERSION ?=
+STAGE ?=
+EVIDENCE ?=
+PUSH ?=
 # Every verb calls the CLI as `classifier …` from .venv (after `install`), except the
 # few that jobs run before or without installing anything (the comment job holds a
 # write token and installs nothing; deploy and rollback need only an HTTP call): those
@@ -255,6 +259,35 @@ image-tags: install ## CI: image names for this push (sha-<short> + main, or X.Y
 .PHONY: release-assets
 release-assets: install ## CI: model card and exported bento for the GitHub release
 	classifier release assets
+
+.PHONY: registry
+registry: install ## the model registry: versions, the stages they hold, their image digests (GTO tags)
+	classifier registry
+
+.PHONY: promote
+promote: install ## check the promotion rules, then tag VERSION into STAGE (EVIDENCE=, REFERENCE=, PUSH=1)
+	classifier promote $(VERSION) $(STAGE) $(if $(EVIDENCE),--evidence $(EVIDENCE)) \
+		$(if $(REFERENCE),--reference $(REFERENCE)) $(if $(PUSH),--push)
+
+.PHONY: rollback-to
+rollback-to: install ## roll production back by assignment: VERSION, a version it ran before (PUSH=1)
+	classifier promote $(VERSION) --rollback $(if $(PUSH),--push)
+
+.PHONY: promote-evidence
+promote-evidence: install ## CI (promote): the previous stage's monitoring of the version
+	classifier promote-step evidence
+
+.PHONY: promote-check
+promote-check: install ## CI (promote): the rules on the registry before this tag; the image by digest
+	classifier promote-step check
+
+.PHONY: promote-gate
+promote-gate: install ## CI (promote): fail when the promotion was refused (nothing deploys)
+	classifier promote-step gate
+
+.PHONY: promote-explain
+promote-explain: ## CI (promote): a refusal's one line on the tag's commit (standard library only)
+	$(STDLIB_CLI) promote-step explain
 
 .PHONY: monitor-reference
 monitor-reference: ## CI (monitor): the latest release's reference.json into build/ (needs gh)

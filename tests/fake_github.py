@@ -31,6 +31,7 @@ class State:
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
     releases: set[str] = field(default_factory=set)  # tag names
+    commit_comments: dict[str, list[str]] = field(default_factory=dict)  # sha -> bodies
     next_number: int = 1
 
     def author(self, auth: str | None) -> str:
@@ -125,6 +126,9 @@ def route(state: State, method: str, path: str, body: Any) -> tuple[int, Any]:
             "head": {"ref": body["head"], "sha": state.refs.get(body["head"])},
         }
         return 201, state.pulls[number]
+    if (match := re.fullmatch(r"/commits/([0-9a-f]{40})/comments", path)) and method == "POST":
+        state.commit_comments.setdefault(match[1], []).append(body["body"])
+        return 201, {"id": len(state.commit_comments[match[1]]), "body": body["body"]}
     if match := re.fullmatch(r"/releases/tags/(.+)", path):
         found = match[1] in state.releases
         return (200, {"tag_name": match[1]}) if found else (404, {"message": "Not Found"})

@@ -30,6 +30,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("classifier.ci.deploy", "POST the released image to the deploy webhook"),
     "rollback": ("classifier.ci.rollback", "point :latest at a released version and deploy it"),
     "cloud-runner": ("classifier.ci.runner", "launch a cloud runner with CML for one job"),
+    "promote": ("classifier.ci.promotion", "check the rules, then assign a version a stage"),
+    "registry": ("classifier.ci.promotion", "versions, stages and image digests"),
+    "promote-step": ("classifier.ci.promote_steps", "promote workflow steps"),
     "monitor-issue": ("classifier.ci.monitor_issue", "keep the one 'Model monitoring' issue"),
     "retrain-pr": ("classifier.ci.retrain", "open a pull request with labelled traffic"),
 }

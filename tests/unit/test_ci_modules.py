@@ -69,6 +69,11 @@ def test_an_uploaded_charts_url_cannot_break_out_of_its_image(url, kept):
             ["ghcr.io/acme/penguins:1.2.3", "ghcr.io/acme/penguins:latest"],
             "1.2.3",
         ),
+        (  # GTO's registration of the model: the same release as v1.2.3
+            "refs/tags/classifier@v1.2.3",
+            ["ghcr.io/acme/penguins:1.2.3", "ghcr.io/acme/penguins:latest"],
+            "1.2.3",
+        ),
     ],
 )
 def test_image_names_follow_the_ref(ref, tags, version):
@@ -80,7 +85,10 @@ def test_image_names_follow_the_ref(ref, tags, version):
     }
 
 
-@pytest.mark.parametrize("ref", ["refs/tags/v1.2", "refs/tags/release-1", "refs/pull/3/merge"])
+@pytest.mark.parametrize(
+    "ref",
+    ["refs/tags/v1.2", "refs/tags/release-1", "refs/pull/3/merge", "refs/tags/other@v1.2.3"],
+)
 def test_a_tag_that_is_not_vX_Y_Z_is_refused(ref):
     with pytest.raises(UserError, match=r"vX\.Y\.Z"):
         release.version_of(ref)

@@ -89,6 +89,12 @@ def test_least_privilege_per_job():
         "rollback": {"contents": "read", "packages": "write"},
     }
     assert permissions(flows / "caches.yml") == {"": {"contents": "read"}, "warm": None}
+    assert permissions(flows / "promote.yml") == {
+        "": {},
+        "check": {"contents": "read", "packages": "read"},
+        "explain": {"contents": "write"},
+        "deploy": {"contents": "read"},
+    }
 
 
 def test_the_comment_job_never_checks_out_the_pull_request():
@@ -104,7 +110,7 @@ def test_secrets_reach_only_the_steps_that_need_them():
             if "secrets." in text:
                 needs_storage = (
                     *("make pull", "make deploy", "make monitor", "make retrain-pr"),
-                    *("make cloud-runner", "make rollback"),
+                    *("make cloud-runner", "make rollback", "make promote-evidence"),
                 )
                 assert step.get("run") in needs_storage, (path.name, job, step)
 
@@ -129,7 +135,13 @@ def test_deploy_secrets_live_only_in_production_jobs():
         workflow = yaml.safe_load(path.read_text())
         for name, job in workflow["jobs"].items():
             if "DEPLOY_" in yaml.safe_dump(job):
-                assert job.get("environment") == "production", (path.name, name)
+                # a stage's deploy runs in that stage's environment (promote.stages)
+                expected = (
+                    "${{ needs.check.outputs.environment }}"
+                    if path.name == "promote.yml"
+                    else "production"
+                )
+                assert job.get("environment") == expected, (path.name, name)
 
 
 def ancestors(jobs: dict, name: str) -> set[str]:

@@ -34,7 +34,8 @@ from classifier.tools.git import commit_sha, show
 log = logging.getLogger(__name__)
 
 ASSETS = Path("build/release")
-VERSION_TAG = re.compile(r"v(\d+\.\d+\.\d+)")
+# vX.Y.Z, or GTO's registration of the model artifact: classifier@vX.Y.Z (the same release)
+VERSION_TAG = re.compile(r"(?:classifier@)?v(\d+\.\d+\.\d+)")
 
 
 def check() -> None:
@@ -55,13 +56,16 @@ def check() -> None:
 
 
 def version_of(ref: str) -> str | None:
-    """X.Y.Z for refs/tags/vX.Y.Z, None for a branch; any other tag is a mistake."""
+    """X.Y.Z for refs/tags/vX.Y.Z or classifier@vX.Y.Z, None for a branch; any other tag
+    is a mistake."""
     if ref.startswith("refs/heads/"):
         return None
     tag = ref.removeprefix("refs/tags/")
     match = VERSION_TAG.fullmatch(tag)
     if not ref.startswith("refs/tags/") or not match:
-        raise UserError(f"{ref}: releases are tagged vX.Y.Z (for example v1.2.0)")
+        raise UserError(
+            f"{ref}: releases are tagged vX.Y.Z or classifier@vX.Y.Z (for example v1.2.0)"
+        )
     return match.group(1)
 
 

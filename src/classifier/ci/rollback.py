@@ -73,7 +73,10 @@ def check_github_release(env: Mapping[str, str], version: str, versions: list[st
     if not env.get("GITHUB_REPOSITORY"):
         log.info("not on GitHub (no GITHUB_REPOSITORY): the GitHub release check is skipped")
         return
-    status, _ = GitHub.from_env(env).call("GET", f"/releases/tags/v{version}")
+    github = GitHub.from_env(env)
+    status, _ = github.call("GET", f"/releases/tags/v{version}")
+    if status == 404:  # or registered with GTO: the release of classifier@vX.Y.Z
+        status, _ = github.call("GET", f"/releases/tags/classifier@v{version}")
     if status == 404:
         raise UserError(
             f"v{version} has an image but no GitHub release; released: {', '.join(versions)}"

@@ -334,6 +334,28 @@ class Compute(_Section):
         return n_jobs
 
 
+class Promote(_Section):
+    """The stages a registered version goes through, in order, and the evidence each
+    step needs (`make promote`, the promote workflow)."""
+
+    # GTO stage -> the GitHub environment that deploys it (its own hook and reviewers).
+    stages: dict[str, str] = Field(
+        default_factory=lambda: {"staging": "staging", "prod": "production"}, min_length=1
+    )
+    min_soak: str = Field(
+        "1d", pattern=r"^\d+[smhdw]$", description="time in the previous stage before the next"
+    )
+    min_records: int = Field(200, ge=0, description="predictions the previous stage has seen")
+
+    @field_validator("stages")
+    @classmethod
+    def _names(cls, stages: dict[str, str]) -> dict[str, str]:
+        bad = [s for s in stages if not s.replace("-", "").replace("_", "").isalnum()]
+        if bad:
+            raise ValueError(f"stage names are letters, digits, - and _: {', '.join(bad)}")
+        return stages
+
+
 class Params(_Section):
     """All of params.yaml."""
 
@@ -346,6 +368,7 @@ class Params(_Section):
     report: Report = Report()
     monitor: Monitor = Monitor()
     compute: Compute = Compute()
+    promote: Promote = Promote()
 
     @model_validator(mode="after")
     def _metrics_fit_the_target(self) -> "Params":

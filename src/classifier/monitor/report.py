@@ -241,8 +241,11 @@ def _iso(time: pd.Timestamp | None) -> str | None:
     return None if time is None else time.isoformat()
 
 
-def findings_json(found: Findings) -> dict:
+def findings_json(found: Findings, model: str | None = None) -> dict:
+    """The findings as data; `model` is the tag judged (the reference's), which binds
+    them to one version: promotion reads it (classifier.ci.promotion)."""
     return {
+        "model": model,
         "state": state(found),
         "alert": bool(found.alerts),
         "alerts": found.alerts,
@@ -298,7 +301,7 @@ def build(
         out,
         {"report.md": markdown, "summary.md": summary},
         figures(found, ref, limits),
-        {"findings.json": findings_json(found)},
+        {"findings.json": findings_json(found, ref.model)},
     )
     return found
 
