@@ -47,6 +47,7 @@ VERSION ?=
 STAGE ?=
 EVIDENCE ?=
 PUSH ?=
+SHADOW ?=
 # Every verb calls the CLI as `classifier …` from .venv (after `install`), except the
 # few that jobs run before or without installing anything (the comment job holds a
 # write token and installs nothing; deploy and rollback need only an HTTP call): those
@@ -267,7 +268,8 @@ registry: install ## the model registry: versions, the stages they hold, their i
 .PHONY: promote
 promote: install ## check the promotion rules, then tag VERSION into STAGE (EVIDENCE=, REFERENCE=, PUSH=1)
 	classifier promote $(VERSION) $(STAGE) $(if $(EVIDENCE),--evidence $(EVIDENCE)) \
-		$(if $(REFERENCE),--reference $(REFERENCE)) $(if $(PUSH),--push)
+		$(if $(REFERENCE),--reference $(REFERENCE)) $(if $(SHADOW),--shadow $(SHADOW)) \
+		$(if $(PUSH),--push)
 
 .PHONY: rollback-to
 rollback-to: install ## roll production back by assignment: VERSION, a version it ran before (PUSH=1)

@@ -13,6 +13,8 @@ it trains the model, builds the bento and serves it on 127.0.0.1, then measures:
   no work, records off (BentoML's own ceiling on this machine); 1,000-row requests with
   records on and off;
 - rows/s for 1,000-row requests, against the in-process 1,000-row rate;
+- a candidate in shadow (the model file itself, scored again off the answering path):
+  single-row requests/s and p99 at 64 connections beside the same server without it;
 - a soak at 64 connections with records on: errors, resident memory of the whole
   server, and the bytes of records written per prediction;
 - a schemathesis run against the service's OpenAPI document.
@@ -104,7 +106,10 @@ def monitoring_cost(
     """The three servers (records on, off, no-work ceiling) up side by side, loaded in turn:
     each round runs single-row requests at 64 connections against each, then 1,000-row
     requests at 8 connections against the two real ones. Every wrk run, per server."""
-    env = {"on": {}, "off": MONITORING_OFF, "ceiling": MONITORING_OFF}
+    # shadow: records on, and the model file itself as a candidate in shadow (the same
+    # work again, off the answering path: what a real candidate of the same kind costs)
+    shadow = {"SHADOW_MODEL": str(repo / "models/model.joblib")}
+    env = {"on": {}, "shadow": shadow, "off": MONITORING_OFF, "ceiling": MONITORING_OFF}
     runs: dict[str, dict[str, list[dict[str, float]]]] = {
         name: {"one": [], "thousand": []} for name in env
     }
@@ -185,7 +190,7 @@ def main() -> None:
             time.sleep(1)  # records are written after each response
             per_record = (record_bytes(home) - written) / (soak["rps"] * args.soak)
             fuzzed = fuzz(server.url, args.examples, work)
-        homes = {"on": home, "off": home}
+        homes = {"on": home, "shadow": home, "off": home}
         homes["ceiling"] = no_work_home(home, model, train, params.data.target)
         scripts = {"one": one, "thousand": thousand}
         cost = monitoring_cost(repo, homes, tag, scripts, args, work)
@@ -203,7 +208,12 @@ def main() -> None:
         f"(1 worker), {bento[64]['rps'] / base_n[64]['rps']:.1f}x ({workers} workers)"
     )
     print(f"the cost of monitoring: servers side by side, median of {args.rounds} rounds")
-    names = {"on": "records on (as shipped)", "off": "records off", "ceiling": "no-work model"}
+    names = {
+        "on": "records on (as shipped)",
+        "shadow": "records on, a candidate in shadow",
+        "off": "records off",
+        "ceiling": "no-work model",
+    }
     one_row = {name: median(runs["one"]) for name, runs in cost.items()}
     print("  single-row requests, 64 connections")
     for name, figures in one_row.items():
@@ -211,6 +221,11 @@ def main() -> None:
     ceiling = one_row["ceiling"]["rps"]
     on, off = one_row["on"]["rps"] / ceiling, one_row["off"]["rps"] / ceiling
     print(f"  records on / ceiling: {on:.2f}x; records off / ceiling: {off:.2f}x")
+    shadowed = one_row["shadow"]["rps"] / one_row["on"]["rps"]
+    print(
+        f"  shadow on / off (records on both): {shadowed:.2f}x (goal >= 0.6x); p99 "
+        f"{one_row['shadow']['p99']:.0f} ms vs {one_row['on']['p99']:.0f} ms"
+    )
     print("  1,000-row requests, 8 connections")
     rates = {}
     for name in ("on", "off"):

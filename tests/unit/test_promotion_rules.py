@@ -83,3 +83,35 @@ def test_durations_and_version_names():
         version_name("latest")
     with pytest.raises(ValueError, match="min_soak"):
         Promote(min_soak="soon")
+
+
+def shadowed(agreement: float, low: float | None = None) -> dict:
+    change = None if low is None else {"value": low + 0.02, "low": low, "high": low + 0.04}
+    return {
+        "shadow": [{"candidate": "m1", "agreement": agreement, "labelled": 300, "change": change}]
+    }
+
+
+@pytest.mark.parametrize(
+    ("shadow", "allowed", "words"),
+    [
+        (shadowed(0.97), True, "in shadow it agreed on 97.0%"),
+        (shadowed(0.70, low=0.01), True, "accuracy change +0.030 [+0.010, +0.050] on 300"),
+        (shadowed(0.70, low=-0.02), False, "under promote.shadow_agreement (90%)"),
+        (shadowed(0.70), False, "not shown to beat it by promote.shadow_margin (+0)"),
+        ({"shadow": [{"candidate": "other", "agreement": 0.1}]}, True, "no alert"),
+    ],
+)
+def test_a_candidate_in_shadow_must_agree_or_be_shown_to_beat_the_champion(shadow, allowed, words):
+    decision = decide(
+        STAGED,
+        "v1.0.0",
+        "prod",
+        RULES,
+        CLEAN,
+        model="m1",
+        now=T0 + timedelta(days=2),
+        shadow=shadow,
+    )
+    assert decision.allowed is allowed
+    assert words in decision.reason

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 DECISION = Path("build/promotion.json")
 EVIDENCE = Path("build/evidence")
 REFERENCE = Path("build/reference.json")
+SHADOW = Path("build/shadow")  # the stage's champion's records, with the candidate's shadow
+CHAMPION = Path("build/champion/reference.json")
 REVISION = "org.opencontainers.image.revision"
 
 
@@ -59,27 +61,56 @@ def previous_stage(stage: str) -> str | None:
 
 
 def evidence(env: Mapping[str, str]) -> None:
-    """The previous stage's findings for this version into build/evidence/."""
+    """The previous stage's findings for this version into build/evidence/; and where the
+    stage's champion served with a candidate in shadow, its findings into build/shadow/."""
+    from classifier.ci.promotion import read_registry
     from classifier.contracts.params import load_params
 
-    version, stage = assignment(env.get("TAG", ""))
+    tag = env.get("TAG", "")
+    version, stage = assignment(tag)
+    stages = load_params().promote.stages
     previous = previous_stage(stage)
     if previous is None:
         log.info("%s is the first stage: no monitoring evidence needed", stage)
         return
-    environment = load_params().promote.stages[previous]
-    records = env.get(f"{environment.upper().replace('-', '_')}_RECORDS", "")
-    if not records:
-        log.info("no %s_RECORDS: no evidence from %s", environment.upper(), previous)
-        return
-    REFERENCE.parent.mkdir(parents=True, exist_ok=True)
-    download = ["gh", "release", "download", version, "--pattern", REFERENCE.name]
-    fetched = subprocess.run([*download, "--dir", str(REFERENCE.parent), "--clobber"], check=False)
-    if fetched.returncode != 0:
-        log.info("the release %s has no %s: no evidence", version, REFERENCE.name)
-        return
-    monitor = ["classifier", "monitor", "--records", records, "--reference", str(REFERENCE)]
-    subprocess.run([*monitor, "--out", str(EVIDENCE), "--since", "all"], check=False)
+    records = _records(env, stages[previous])
+    if records and _fetch(version, REFERENCE):
+        _monitor(records, REFERENCE, EVIDENCE)
+    champion = read_registry(Path.cwd(), without=tag).current.get(stage)
+    records = _records(env, stages[stage])
+    if champion and records and _fetch(champion, CHAMPION):
+        _monitor(records, CHAMPION, SHADOW)
+
+
+def _records(env: Mapping[str, str], environment: str) -> str:
+    name = f"{environment.upper().replace('-', '_')}_RECORDS"
+    if not env.get(name):
+        log.info("no %s: no records of the %s environment", name, environment)
+    return env.get(name, "")
+
+
+def _fetch(version: str, target: Path) -> bool:
+    """A version's reference.json from its GitHub release (vX.Y.Z or classifier@vX.Y.Z)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for release in (version, f"{ARTIFACT}@{version}"):
+        download = ["gh", "release", "download", release, "--pattern", "reference.json"]
+        try:
+            done = subprocess.run([*download, "--dir", str(target.parent), "--clobber"])
+        except FileNotFoundError:
+            raise UserError(
+                "the GitHub CLI (gh) is not installed: it fetches the references"
+            ) from None
+        if done.returncode == 0:
+            (target.parent / "reference.json").replace(target)
+            return True
+    log.info("no release of %s with a reference.json: no evidence from it", version)
+    return False
+
+
+def _monitor(records: str, reference: Path, out: Path) -> None:
+    if records:
+        monitor = ["classifier", "monitor", "--records", records, "--reference", str(reference)]
+        subprocess.run([*monitor, "--out", str(out), "--since", "all"], check=False)
 
 
 def check(env: Mapping[str, str]) -> "Decision":
@@ -100,6 +131,7 @@ def check(env: Mapping[str, str]) -> "Decision":
         found,
         None if reference is None else str(reference.get("model")),
         rollback=env.get("ROLLBACK") == "true",
+        shadow=_json(SHADOW / "findings.json"),
     )
     outputs: dict[str, Any] = {
         "allowed": "true" if decision.allowed else "false",

@@ -149,6 +149,7 @@ def decide(
     model: str | None = None,
     now: datetime | None = None,
     rollback: bool = False,
+    shadow: Mapping[str, Any] | None = None,
 ) -> Decision:
     """The promotion rules, in the order a reader checks them; the first that fails is
     the reason. `evidence` is the previous stage's findings.json for this version (judged
@@ -209,11 +210,48 @@ def decide(
             f"monitoring of {version} in {previous} saw {rows:,} predictions, under "
             f"promote.min_records ({rules.min_records:,})"
         )
-    return Decision(
-        version,
-        stage,
-        True,
-        f"{version}: {_span(soaked)} in {previous}, {rows:,} predictions, no alert",
+    reason = f"{version}: {_span(soaked)} in {previous}, {rows:,} predictions, no alert"
+    entry = _shadow_of(shadow, model)
+    if entry is not None:
+        verdict = _shadow_verdict(entry, rules)
+        if verdict is not None:
+            return no(f"in shadow of {stage}'s champion, {version} {verdict}")
+        reason += f"; in shadow it {_shadow_summary(entry)}"
+    return Decision(version, stage, True, reason)
+
+
+def _shadow_of(shadow: Mapping[str, Any] | None, model: str | None) -> Mapping[str, Any] | None:
+    """The shadow results of the candidate (the version's model, when known), if any."""
+    found = [s for s in (shadow or {}).get("shadow") or [] if isinstance(s, dict)]
+    if model is not None:
+        found = [s for s in found if s.get("candidate") == model]
+    return found[0] if len(found) == 1 else None
+
+
+def _shadow_summary(entry: Mapping[str, Any]) -> str:
+    agreement = entry.get("agreement")
+    text = "agreed on " + ("—" if agreement is None else f"{agreement:.1%}")
+    change = entry.get("change") or {}
+    if change.get("low") is not None:
+        text += (
+            f", accuracy change {change['value']:+.3f} [{change['low']:+.3f}, "
+            f"{change['high']:+.3f}] on {entry.get('labelled', 0):,} labelled rows"
+        )
+    return text
+
+
+def _shadow_verdict(entry: Mapping[str, Any], rules: Promote) -> str | None:
+    """Why the shadow results refuse the promotion, or None."""
+    agreement = entry.get("agreement")
+    agrees = agreement is not None and agreement >= rules.shadow_agreement
+    change = entry.get("change") or {}
+    beats = change.get("low") is not None and change["low"] >= rules.shadow_margin
+    if agrees or beats:
+        return None
+    return (
+        f"{_shadow_summary(entry)}: under promote.shadow_agreement "
+        f"({rules.shadow_agreement:.0%}), and not shown to beat it by promote.shadow_margin "
+        f"({rules.shadow_margin:+g})"
     )
 
 
@@ -306,6 +344,7 @@ def main(argv: list[str]) -> int | None:
     parser.add_argument("stage", nargs="?", help="a stage of promote.stages")
     parser.add_argument("--evidence", help="the previous stage's monitor/findings.json")
     parser.add_argument("--reference", help="the version's reference.json (binds the evidence)")
+    parser.add_argument("--shadow", help="findings.json of the stage's champion, with shadow")
     parser.add_argument("--push", action="store_true", help="push the tag to origin")
     parser.add_argument("--rollback", action="store_true", help="back to a version prod ran")
     args = parser.parse_args(argv[1:])
@@ -324,6 +363,7 @@ def main(argv: list[str]) -> int | None:
         _load(args.evidence, "the evidence"),
         None if reference is None else str(reference.get("model")),
         rollback=args.rollback,
+        shadow=_load(args.shadow, "the shadow evidence"),
     )
     if not decision.allowed:
         raise UserError(f"promotion of {version} to {stage} refused: {decision.reason}")

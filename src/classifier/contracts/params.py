@@ -346,6 +346,10 @@ class Promote(_Section):
         "1d", pattern=r"^\d+[smhdw]$", description="time in the previous stage before the next"
     )
     min_records: int = Field(200, ge=0, description="predictions the previous stage has seen")
+    # Where the candidate shadowed the stage's champion: it must agree this often, or
+    # be shown (95 % interval) to beat it on labelled rows by at least this margin.
+    shadow_agreement: float = Field(0.9, ge=0, le=1)
+    shadow_margin: float = Field(0.0, ge=-1, le=1)
 
     @field_validator("stages")
     @classmethod

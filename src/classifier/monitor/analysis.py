@@ -16,6 +16,7 @@ from classifier.contracts.labels import label_text
 from classifier.contracts.params import Monitor
 from classifier.monitor.records import Records, Unreadable
 from classifier.monitor.reference import ModelReference
+from classifier.monitor.shadow import shadows
 from classifier.monitor.window import ALL, Window
 from classifier.serving import record_fields as fields
 from classifier.statistics.drift import Reference, chi_square_p, counts, psi
@@ -67,6 +68,7 @@ class Findings:
     window: Window = ALL
     trend: list[Any] = field(default_factory=list)  # monitor.trend.Day, oldest first
     judged: bool = True  # enough predictions (monitor.min_records) to say "within thresholds"
+    shadow: list[Any] = field(default_factory=list)  # monitor.shadow.ShadowFindings
     alerts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -189,6 +191,7 @@ def analyse(records: Records, ref: ModelReference, limits: Monitor) -> Findings:
         unreadable=records.unreadable,
         judged=len(predictions) >= limits.min_records,
     )
+    found.shadow = shadows(records, ref.model, list(ref.classes))
     found.alerts, found.notes = alerts(found, ref, limits)
     return found
 

@@ -34,7 +34,7 @@ from classifier.monitor.reference import ModelReference
 from classifier.monitor.window import ALL, Window
 from classifier.serving import record_fields as fields
 
-MONITORS = (fields.PREDICTIONS, fields.FEEDBACK, fields.REFUSALS)
+MONITORS = (fields.PREDICTIONS, fields.FEEDBACK, fields.REFUSALS, fields.SHADOW)
 BLOCK = 16 << 20  # bytes per block the JSON reader parses at once
 
 
@@ -60,6 +60,7 @@ class Records:
     sources: int
     read: int = 0
     unreadable: Unreadable = field(default_factory=Unreadable)
+    shadow: pd.DataFrame | None = None  # a candidate's answers beside the champion's
 
 
 def schemas(ref: ModelReference, label: pa.DataType) -> dict[str, pa.Schema]:
@@ -94,6 +95,17 @@ def schemas(ref: ModelReference, label: pa.DataType) -> dict[str, pa.Schema]:
         ),
         fields.REFUSALS: pa.schema(
             [(fields.REASON, pa.string()), (fields.FIELD, pa.string()), *common]
+        ),
+        fields.SHADOW: pa.schema(
+            [
+                (fields.REQUEST, pa.string()),
+                (fields.MODEL, pa.string()),
+                (fields.CANDIDATE, pa.string()),
+                (fields.LABEL, pa.list_(label)),
+                (fields.CANDIDATE_LABEL, pa.list_(label)),
+                (fields.ERROR, pa.string()),
+                *common,
+            ]
         ),
     }
 
@@ -140,6 +152,8 @@ def kind_of(fs: fsspec.AbstractFileSystem, path: str) -> str:
         first = stream.readline(BLOCK).decode("utf-8", "replace")
     if f'"{fields.REASON}"' in first:
         return fields.REFUSALS
+    if f'"{fields.CANDIDATE}"' in first:
+        return fields.SHADOW
     return fields.PREDICTIONS if f'"{fields.MODEL}"' in first else fields.FEEDBACK
 
 
@@ -299,4 +313,5 @@ def read(source: str, ref: ModelReference, window: Window = ALL) -> Records:
         sum(len(paths) for paths in grouped.values()),
         read=sum(count for _, count, _ in tables.values()),
         unreadable=sum((skipped for _, _, skipped in tables.values()), Unreadable()),
+        shadow=tables[fields.SHADOW][0],
     )

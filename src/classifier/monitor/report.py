@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -22,7 +23,7 @@ from classifier.monitor.reference import ModelReference, load
 from classifier.monitor.trend import daily
 from classifier.monitor.window import ALL, Window, parse
 from classifier.rendering import plots
-from classifier.rendering.inert import number
+from classifier.rendering.inert import code, number
 from classifier.rendering.markdown import IMAGE, MISSING, details, image, table
 from classifier.serving.artifacts import REFERENCE
 from classifier.statistics.drift import mark
@@ -117,6 +118,51 @@ def refusals(found: Findings, limits: Monitor) -> str:
     )
 
 
+def shadow(found: Findings) -> str:
+    """Each candidate in shadow beside the champion: agreement, disagreements, accuracy."""
+    parts = []
+    for s in found.shadow:
+        agreement = "—" if s.agreement is None else f"{s.agreement:.1%}"
+        text = (
+            f"### Candidate in shadow: {code(s.candidate)}\n\n"
+            f"It answered {s.rows:,} rows beside the champion, off the answering path: they "
+            f"agree on **{agreement}**."
+        )
+        if s.failed_rows:
+            text += f" It raised on {s.failed_rows:,} rows (no caller saw it)."
+        if s.change is not None and s.accuracy:
+            champion, candidate = s.accuracy["champion"], s.accuracy["candidate"]
+            rows = [
+                ["champion", _with_interval(champion)],
+                ["candidate", _with_interval(candidate)],
+                ["candidate - champion", _with_interval(s.change, signed=True)],
+            ]
+            text += (
+                f"\n\nOn the {s.labelled:,} rows with feedback labels (95 % intervals, same "
+                "rows):\n\n" + table(["accuracy", "value"], rows, right=(1,))
+            )
+        else:
+            text += " No feedback labels for these rows yet: agreement is all there is."
+        if s.disagreements:
+            listed = [
+                [code(d["request"]), str(d["row"]), code(d["champion"]), code(d["candidate"])]
+                for d in s.disagreements
+            ]
+            text += "\n\n" + details(
+                f"Rows they disagree on (first {len(listed)})",
+                table(["request", "row", "champion", "candidate"], listed),
+            )
+        parts.append(text)
+    return "\n\n".join(parts)
+
+
+def _with_interval(found: Any, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    if not found.defined:
+        return number(found.value, 3)
+    return f"{found.value:{sign}.3f} [{found.low:{sign}.3f}, {found.high:{sign}.3f}]"
+
+
 def quality(found: Findings) -> str:
     q = found.quality
     rows = [["accuracy (test set)", number(q.test_accuracy, 4)]]
@@ -201,6 +247,7 @@ def render(found: Findings, ref: ModelReference, limits: Monitor) -> str:
         mix(found, limits),
         refusals(found, limits),
         quality(found),
+        shadow(found),
         trend(found, limits),
         versions(found),
     ]
@@ -265,6 +312,7 @@ def findings_json(found: Findings, model: str | None = None) -> dict:
         },
         "accuracy": found.quality.accuracy,
         "estimated_accuracy": found.quality.estimated_accuracy,
+        "shadow": [s.to_data() for s in found.shadow],
     }
 
 

@@ -25,6 +25,8 @@ from typing import Any
 PREDICTIONS = "classifier_predictions"
 FEEDBACK = "classifier_feedback"
 REFUSALS = "classifier_refusals"
+SHADOW = "classifier_shadow"  # the candidate's answers to the rows the champion answered
+CANDIDATE, CANDIDATE_LABEL, ERROR = "candidate", "candidate_label", "error"
 
 REQUEST, ROW, MODEL, LABEL, REASON, FIELD = "request", "row", "model", "label", "reason", "field"
 FEATURE, PROBABILITY = "feature.", "probability."
@@ -66,6 +68,30 @@ def feedback_record(labels: Sequence[tuple[str, int, Any]]) -> Record:
         ([request for request, _, _ in labels], (REQUEST, "target", CATEGORIES)),
         ([row for _, row, _ in labels], (ROW, "target", NUMBERS)),
         ([label for _, _, label in labels], (LABEL, "target", CATEGORIES)),
+    ]
+
+
+def shadow_record(
+    request: str,
+    model: str,
+    candidate: str,
+    labels: Sequence[Any],
+    candidate_labels: Sequence[Any] | None,
+    error: str | None,
+) -> Record:
+    """The candidate in shadow: the champion's labels (what the caller got) beside the
+    candidate's for the same rows, both models named; `error` when the candidate failed."""
+    return [
+        (request, (REQUEST, "prediction", CATEGORIES)),
+        (model, (MODEL, "prediction", CATEGORIES)),
+        (candidate, (CANDIDATE, "prediction", CATEGORIES)),
+        (list(labels), (LABEL, "prediction", CATEGORIES)),
+        # A failed candidate answers no row: nulls, one per row, so the lists still pair up.
+        (
+            [None] * len(labels) if candidate_labels is None else list(candidate_labels),
+            (CANDIDATE_LABEL, "prediction", CATEGORIES),
+        ),
+        (error, (ERROR, "prediction", CATEGORIES)),
     ]
 
 

@@ -7,6 +7,7 @@ BentoML store here (`make bento` puts it there; a bento carries its own store).
 
 import json
 import logging
+import os
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import bentoml
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from classifier.contracts.features import FeatureSchema
 from classifier.contracts.labels import Label
-from classifier.serving import messages, record_fields, speedups, streams
+from classifier.serving import messages, record_fields, shadow, speedups, streams
 from classifier.serving.traffic import OneLineRefusals, Traffic
 
 # The exact model `make bento` built this bento with: a build argument, which BentoML keeps
@@ -146,6 +147,14 @@ class Classifier:
         return Receipt(recorded=len(labels))
 
 
+# A candidate in shadow (SHADOW_MODEL: a model tag or file): scores what the champion
+# answered, off the answering path, both answers recorded (serving/shadow.py).
+SHADOW = (
+    shadow.Shadow(os.environ[shadow.ENV], SCHEMA, str(STORED.tag))
+    if os.environ.get(shadow.ENV)
+    else None
+)
+
 # A refused request is logged in one line by Traffic; BentoML's own traceback for it is not.
 logging.getLogger("bentoml._internal.server.http_app").addFilter(OneLineRefusals())
 # The decorators made Classifier a bentoml.Service, which its stubs do not tell mypy.
@@ -154,4 +163,5 @@ cast(Any, Classifier).add_asgi_middleware(
     model=str(STORED.tag),
     features=SCHEMA.features,
     numeric=frozenset(SCHEMA.numeric),
+    shadow=SHADOW,
 )

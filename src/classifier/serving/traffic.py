@@ -114,12 +114,18 @@ class Traffic:
     """Readable, counted and recorded HTTP traffic (see the module's docstring)."""
 
     def __init__(
-        self, app: Any, model: str, features: Sequence[str], numeric: Collection[str]
+        self,
+        app: Any,
+        model: str,
+        features: Sequence[str],
+        numeric: Collection[str],
+        shadow: Any = None,
     ) -> None:
         self.app = app
         self.model = model
         self.features = features
         self.numeric = numeric
+        self.shadow = shadow  # serving.shadow.Shadow: the candidate, after the answer
         self.warned = False
         self.max_body = body_limit(len(features))
         self.feedback_token = os.environ.get("FEEDBACK_TOKEN", "").encode()
@@ -134,6 +140,8 @@ class Traffic:
         )
         with bentoml.monitor(record_fields.PREDICTIONS) as monitor:
             record_fields.log(monitor, record)
+        if self.shadow is not None:  # the answer has gone out: the candidate's turn
+            self.shadow.submit(request_id, rows, [a[record_fields.LABEL] for a in answers])
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
