@@ -21,7 +21,7 @@ from testkit.server import built_project
 
 from classifier.contracts.features import FeatureSchema
 from classifier.contracts.labels import label_text
-from classifier.serving.messages import request_rows
+from classifier.serving.messages import predict, request_rows
 from classifier.serving.smoke import bentoml_serve
 
 ROWS = 240
@@ -86,8 +86,11 @@ def test_the_champion_answers_and_the_candidate_is_recorded_beside_it(project, c
     answers, ids = serve(project, records, tmp_path / "serve.log", candidate, rows)
 
     features = rows.drop(columns=["kind"])
+    classes = ["pear", "apple", "cherry"]
     champion = joblib.load(repo / "models/model.joblib").predict(features)
-    challenger = joblib.load(candidate).predict(features)
+    # the candidate labels a row as the service labels one (messages.predict)
+    answered = predict(joblib.load(candidate), features, classes)
+    challenger = np.array([a["label"] for a in answered], dtype=object)
     assert [label_text(a) for a in answers] == [label_text(c) for c in champion]
 
     found = {r["request"]: r for r in shadow_records(records)}

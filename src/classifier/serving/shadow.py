@@ -16,10 +16,11 @@ a path to a model file (`….joblib`). Standard library, joblib and pandas only:
 bento ships this module.
 """
 
+import itertools
 import logging
+import queue
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,12 @@ import pandas as pd
 
 from classifier.contracts.categories import text as category_text
 from classifier.contracts.features import FeatureSchema
-from classifier.serving import record_fields
+from classifier.serving import record_fields, speedups
 
 log = logging.getLogger(__name__)
 
 MAX_PENDING = 256  # requests waiting for the candidate; more are counted, not queued
+BATCH_ROWS = 1000  # rows the candidate scores in one call
 ENV = "SHADOW_MODEL"
 
 
@@ -54,16 +56,22 @@ def columns(rows: Sequence[dict[str, Any]], schema: FeatureSchema) -> dict[str, 
 
 class Shadow:
     """The candidate, loaded on first use in its own thread (the champion's start-up and
-    answers never wait for it)."""
+    answers never wait for it). The thread takes every request waiting, up to
+    BATCH_ROWS rows, and scores them in one call: a model answers a thousand rows in
+    little more time than one, so the candidate keeps up with single-row traffic."""
 
     def __init__(self, source: str, schema: FeatureSchema, champion: str) -> None:
         self.source, self.schema, self.champion = source, schema, champion
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shadow")
+        self.queue: queue.SimpleQueue[tuple[str, list[dict[str, Any]], list[Any]]] = (
+            queue.SimpleQueue()
+        )
         self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
         self.pending = 0
         self.skipped = 0  # requests left unscored because the thread fell behind
         self.failed = 0  # requests the candidate raised on
         self.model: Any = None
+        self.fast: Any = None  # the array path (serving/speedups.py), when it answers alike
         self.name = source
 
     def submit(self, request: str, rows: Sequence[dict[str, Any]], labels: Sequence[Any]) -> bool:
@@ -73,8 +81,27 @@ class Shadow:
                 self.skipped += 1
                 return False
             self.pending += 1
-        self.executor.submit(self._score, request, list(rows), list(labels))
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="shadow", daemon=True)
+                self.thread.start()
+        self.queue.put((request, list(rows), list(labels)))
         return True
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            rows = len(batch[0][1])
+            while rows < BATCH_ROWS:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+                rows += len(batch[-1][1])
+            try:
+                self._score(batch)
+            finally:
+                with self.lock:
+                    self.pending -= len(batch)
 
     def _load(self) -> Any:
         if self.model is None:
@@ -86,32 +113,44 @@ class Shadow:
                 stored = bentoml.models.get(self.source)
                 self.name = str(stored.tag)
                 self.model = joblib.load(stored.path_of("model.joblib"))
+            self.fast = speedups.array_model(self.model, self.schema)
         return self.model
 
-    def _score(self, request: str, rows: list[dict[str, Any]], labels: list[Any]) -> None:
-        candidate: list[Any] | None = None
+    def _score(self, batch: list[tuple[str, list[dict[str, Any]], list[Any]]]) -> None:
+        answered: list[list[Any]] | None = None
         error: str | None = None
         try:
             model = self._load()
-            frame = pd.DataFrame(columns(rows, self.schema))
-            candidate = [_plain(v) for v in model.predict(frame)]
+            found = columns([row for _, rows, _ in batch for row in rows], self.schema)
+            proba = (
+                self.fast.predict_proba(found)
+                if self.fast is not None
+                else model.predict_proba(pd.DataFrame(found))
+            )
+            # As the service labels a row (messages.predict): the model's order breaks ties.
+            labels = [_plain(v) for v in model.classes_[np.argmax(proba, axis=1)]]
+            bounds = np.cumsum([0, *(len(rows) for _, rows, _ in batch)])
+            answered = [labels[a:b] for a, b in itertools.pairwise(bounds)]
         except Exception as err:
             error = f"{type(err).__name__}: {str(err)[:200]}"
             with self.lock:
-                self.failed += 1
+                self.failed += len(batch)
         try:
             import bentoml
 
-            record = record_fields.shadow_record(
-                request, self.champion, self.name, labels, candidate, error
-            )
-            with bentoml.monitor(record_fields.SHADOW) as monitor:
-                record_fields.log(monitor, record)
+            for i, (request, _, champion) in enumerate(batch):
+                record = record_fields.shadow_record(
+                    request,
+                    self.champion,
+                    self.name,
+                    champion,
+                    None if answered is None else answered[i],
+                    error,
+                )
+                with bentoml.monitor(record_fields.SHADOW) as monitor:
+                    record_fields.log(monitor, record)
         except Exception:
             log.exception("could not record the shadow's answers")
-        finally:
-            with self.lock:
-                self.pending -= 1
 
 
 def _plain(value: Any) -> Any:
