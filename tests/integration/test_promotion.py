@@ -246,3 +246,70 @@ def test_the_promote_workflow_deploys_the_published_digest_to_the_stages_environ
     summary = (tmp_path / "step-summary.md").read_text()
     assert "✅ v1.0.0 → staging" in summary
     assert "❌ v1.0.0 → prod refused" in summary
+
+
+# A stand-in for the GitHub CLI (named as a fake): `gh release download TAG --pattern
+# reference.json --dir D` writes the reference the test gives for a release it knows.
+FAKE_GH = """import json, os, sys
+args = sys.argv[1:]
+known = json.loads(os.environ["FAKE_RELEASES"])
+if args[:2] != ["release", "download"] or args[2] not in known:
+    sys.exit(1)
+folder = args[args.index("--dir") + 1]
+os.makedirs(folder, exist_ok=True)
+with open(os.path.join(folder, "reference.json"), "w") as out:
+    out.write(open(known[args[2]]).read())
+"""
+
+
+def test_the_promote_workflow_reads_the_staging_records_of_the_version_as_its_evidence(
+    tmp_path, monkeypatch
+):
+    """The evidence step for real: the version's reference from its release (a fake gh),
+    `make monitor` over STAGING_RECORDS (records as the service writes them); honest
+    traffic lets the version into prod, traffic that drifted keeps it out."""
+    import joblib
+    import pandas as pd
+    from testkit.records import replay
+
+    from classifier.contracts.params import load_params
+    from classifier.serving.bento import monitoring_reference
+
+    from ..workflow import fake_command
+
+    repo = project(tmp_path / "repo", "1s")
+    run(["classifier", "run"], repo)
+    new_version(repo, "v1.0.0")
+    monkeypatch.chdir(repo)  # the reference reads the splits where params.yaml says
+    released = monitoring_reference(joblib.load("models/model.joblib"), load_params())
+    reference = tmp_path / "released-reference.json"
+    reference.write_text(json.dumps({"model": "classifier:test", **released}))
+    test = pd.read_parquet(repo / "data/prepared/test.parquet")
+    honest = test.sample(300, replace=True, random_state=1).reset_index(drop=True)
+    drifted = honest.assign(**{"weight (g)": honest["weight (g)"] * 1.6})
+    folders = {"honest": tmp_path / "honest", "drifted": tmp_path / "drifted"}
+    replay(repo, honest, folders["honest"])
+    replay(repo, drifted, folders["drifted"])
+    bin_dir = tmp_path / "fake-bin"
+    fake_command(bin_dir, "gh", FAKE_GH)
+    gto(repo, "assign", "classifier", "--version", "v1.0.0", "--stage", "staging")
+    time.sleep(1.2)
+    gto(repo, "assign", "classifier", "--version", "v1.0.0", "--stage", "prod")
+    sha = run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+    with docker_registry(tmp_path) as host, fake_github() as (api, _):
+        digest = push_release(host, NAME, "1.0.0", sha, tags=["1.0.0"])
+        decisions = {}
+        for name, folder in folders.items():
+            context = {"vars.STAGING_RECORDS": str(folder)}
+            runner, _ = promote_job(repo, "check", "classifier#prod#2", host, api, {})
+            runner.env["PATH"] = f"{bin_dir}:{runner.env['PATH']}"
+            runner.env["FAKE_RELEASES"] = json.dumps({"v1.0.0": str(reference)})
+            runner.context.update(context)
+            job = runner.run(load_job("promote.yml", "check"))
+            decisions[name] = job.outputs["check"]
+    assert decisions["honest"]["allowed"] == "true", decisions["honest"]
+    assert "300 predictions, no alert" in decisions["honest"]["reason"]
+    assert decisions["honest"]["digest"] == digest
+    assert decisions["drifted"]["allowed"] == "false"
+    assert "raised an alert" in decisions["drifted"]["reason"]
+    assert "weight (g)" in decisions["drifted"]["reason"]
