@@ -7,6 +7,7 @@ import pytest
 from scipy.stats import binomtest
 from sklearn import metrics as sk
 
+from classifier.contracts.metrics import METRICS
 from classifier.statistics.paired import (
     Sample,
     Scored,
@@ -17,20 +18,7 @@ from classifier.statistics.paired import (
     wilson,
 )
 
-ALL = [
-    "accuracy",
-    "balanced_accuracy",
-    "f1_macro",
-    "precision_macro",
-    "recall_macro",
-    "roc_auc_ovr",
-    "log_loss",
-    "precision",
-    "recall",
-    "f1",
-    "roc_auc",
-    "average_precision",
-]
+ALL = list(METRICS)  # every metric the report knows
 
 
 def scored(truth: np.ndarray, k: int, rng: np.random.Generator, skill: float = 1.0) -> Scored:

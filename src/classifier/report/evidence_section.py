@@ -26,6 +26,12 @@ def evidence(report: Mapping[str, Any]) -> Mapping[str, Any]:
     return shape.obj(report.get("evidence") or {}, "evidence")
 
 
+def _part(found: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """One part of the evidence, checked to be an object; None when absent."""
+    data = found.get(key)
+    return None if data is None else shape.obj(data, f"evidence.{key}")
+
+
 def higher_is_better(metric: str) -> bool:
     """Which way is better (calibration errors: lower)."""
     return METRICS[metric].higher_is_better if metric in METRICS else False
@@ -202,10 +208,9 @@ def as_it_was(report: Mapping[str, Any]) -> str:
 def flips(report: Mapping[str, Any]) -> str:
     """How many answers changed on the same rows, fixed and broken, and the broken rows."""
     found = evidence(report)
-    data = found.get("flips")
-    if data is None:
+    f = _part(found, "flips")
+    if f is None:
         return ""
-    f = shape.obj(data, "evidence.flips")
     changed, fixed, broken = (
         shape.whole(f.get(k), f"evidence.flips.{k}") for k in ("changed", "fixed", "broken")
     )
@@ -309,11 +314,9 @@ def slices(report: Mapping[str, Any]) -> str:
 
 def cost(report: Mapping[str, Any]) -> str:
     """Model size on disk, and prediction latency when it was measured, main beside PR."""
-    found = evidence(report)
-    data = found.get("cost")
-    if data is None:
+    c = _part(evidence(report), "cost")
+    if c is None:
         return ""
-    c = shape.obj(data, "evidence.cost")
     sizes = shape.obj(c.get("size_mb") or {}, "evidence.cost.size_mb")
     size = {s: shape.real(sizes.get(s), f"evidence.cost.size_mb.{s}") for s in ("base", "head")}
     rows = [["model file (MB)", *(_amount(size[s], 3) for s in ("base", "head")), _ratio(size)]]
