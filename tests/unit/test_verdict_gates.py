@@ -138,3 +138,13 @@ def test_cost_budgets_are_at_most_rules_and_only_there():
     assert unmeasured.passed is None  # no main model to time against: skipped, said
     with pytest.raises(ValueError, match="at_least"):
         Gates.model_validate({"at_least": {"model_mb": 5}})
+
+
+def test_a_metric_the_paired_view_has_no_interval_for_is_judged_on_point_values():
+    """A model without probabilities has no paired log loss: its drop is judged as before."""
+    gates = Gates.model_validate({"max_drop": {"log_loss": 0.02}})
+    evidence = Evidence(paired=paired({"accuracy": iv(0.0, -0.01, 0.01)}))
+    (rule,) = check_gates(gates, HEAD, BASE, evidence=evidence)
+    assert rule.low is None  # no interval: the point comparison
+    assert rule.passed is False  # 0.35 -> 0.40 is worse by more than 0.02
+    assert "rose by 0.0500" in rule.message

@@ -53,7 +53,8 @@ def check_gates(
         if contract_changed:
             rules.append(Rule("max_drop", None, metric, limit=tol, reason="contract_changed"))
         elif evidence.paired is not None and base is not None:
-            rules.append(_paired_drop(metric, tol, gates, evidence.paired))
+            paired = _paired_drop(metric, tol, gates, evidence.paired)
+            rules.append(paired or _drop(metric, head, base, tol))
         else:
             rules.append(_drop(metric, head, base, tol))
     if gates.slices is not None:
@@ -133,7 +134,9 @@ def _worse(metric: str, change: Interval) -> tuple[float, float]:
     return change.low, change.high
 
 
-def _paired_drop(metric: str, tol: float, gates: Gates, paired: Result) -> Rule:
+def _paired_drop(metric: str, tol: float, gates: Gates, paired: Result) -> Rule | None:
+    """The drop judged on the paired interval; None when the paired view has no interval
+    for this metric (a model without probabilities): then it is judged on point values."""
     base, head = paired.metrics["base"].get(metric), paired.metrics["head"].get(metric)
     change = paired.difference.get(metric)
     if paired.rows < gates.min_rows:
@@ -148,7 +151,7 @@ def _paired_drop(metric: str, tol: float, gates: Gates, paired: Result) -> Rule:
             confidence=gates.confidence,
         )
     if base is None or head is None or change is None or not change.defined:
-        return Rule("max_drop", False, metric, limit=tol, reason="undefined")
+        return None
     low, high = _worse(metric, change)
     ok, bad = high <= tol + EPSILON, low > tol + EPSILON
     return Rule(

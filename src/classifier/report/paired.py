@@ -116,6 +116,10 @@ def _paired(root: Path, base_rev: str, params: Params, base: Side, head: Side) -
         trained_on=int(seen.sum()),
         unmatched=int((~rows["__matched"]).sum()),
     )
+    confidence, resamples = params.gates.confidence, params.report.resamples
+    if usable.empty:  # every test row was main's to learn: nothing to judge it on
+        outcome.result = Result(0, resamples, confidence, {"base": {}, "head": {}})
+        return outcome
     contract = params.data
     codes = {label_text(c): i for i, c in enumerate(contract.classes)}
     truth = _codes(usable[contract.target], codes, "the PR's test split")
@@ -130,9 +134,7 @@ def _paired(root: Path, base_rev: str, params: Params, base: Side, head: Side) -
         positive=positive,
         slices=slices,
     )
-    metrics = _metrics(params)
-    confidence, resamples = params.gates.confidence, params.report.resamples
-    outcome.result = bootstrap(sample, metrics, confidence, resamples)
+    outcome.result = bootstrap(sample, _metrics(params), confidence, resamples)
     outcome.flips = _flips(usable, truth, base_scored, head_scored, contract, list(codes))
     outcome.reliability = {
         name: reliability(truth, scored) for name, scored in sample.models.items()
