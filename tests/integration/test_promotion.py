@@ -313,3 +313,32 @@ def test_the_promote_workflow_reads_the_staging_records_of_the_version_as_its_ev
     assert decisions["drifted"]["allowed"] == "false"
     assert "raised an alert" in decisions["drifted"]["reason"]
     assert "weight (g)" in decisions["drifted"]["reason"]
+
+
+def test_a_rollback_tag_deploys_the_earlier_versions_digest_to_production(tmp_path):
+    """`make rollback-to` says so in its tag; the promote workflow reads that, checks the
+    version held production before, and deploys that version's published image."""
+    repo = project(tmp_path / "repo", "0s")
+    clean = evidence(tmp_path)
+    for version in ("v1.0.0", "v1.1.0"):
+        new_version(repo, version)
+        for stage in ("staging", "prod"):
+            time.sleep(1.1)  # GTO orders assignments by their tags' times, to the second
+            status, out = make(repo, "promote", VERSION=version, STAGE=stage, EVIDENCE=clean)
+            assert status == 0, out
+    time.sleep(1.1)
+    status, out = make(repo, "rollback-to", VERSION="v1.0.0")
+    assert status == 0, out
+    tag = out.split("tag ", 1)[1].split()[0]
+    assert tag.startswith("classifier#prod#")
+    first = run(["git", "rev-parse", "classifier@v1.0.0^{commit}"], repo).stdout.strip()
+    with docker_registry(tmp_path) as host, fake_github() as (api, _):
+        digest = push_release(host, NAME, "1.0.0", first, tags=["1.0.0"])
+        _, check = promote_job(repo, "check", tag, host, api, {})
+    assert not check.failed, [(s.name, s.output[-600:]) for s in check.steps if s.status]
+    outputs = check.outputs["check"]
+    assert outputs["allowed"] == "true"
+    assert outputs["reason"] == "rollback: v1.0.0 held prod before; no new evidence needed"
+    assert outputs["environment"] == "production"
+    assert outputs["digest"] == digest
+    assert outputs["git_sha"] == first

@@ -44,12 +44,18 @@ REVISION = "org.opencontainers.image.revision"
 
 def assignment(tag: str) -> tuple[str, str]:
     """(version, stage) of a `classifier#STAGE#N` tag, as GTO reads it."""
+    version, stage, _ = _assignment(tag)
+    return version, stage
+
+
+def _assignment(tag: str) -> tuple[str, str, str]:
+    """(version, stage, the tag's message)."""
     import gto.api
 
     found = [e for e in gto.api.check_ref(".", tag) if getattr(e, "stage", None)]
     if not found or not tag.startswith(f"{ARTIFACT}#"):
         raise UserError(f"{tag!r} is not a stage assignment of {ARTIFACT} (classifier#STAGE#N)")
-    return str(found[0].version), str(found[0].stage)
+    return str(found[0].version), str(found[0].stage), str(found[0].message or "")
 
 
 def previous_stage(stage: str) -> str | None:
@@ -115,11 +121,11 @@ def _monitor(records: str, reference: Path, out: Path) -> None:
 
 def check(env: Mapping[str, str]) -> "Decision":
     """Decide on the registry as it was before the tag; write the decision and outputs."""
-    from classifier.ci.promotion import Decision, decide, read_registry
+    from classifier.ci.promotion import ROLLBACK_MESSAGE, Decision, decide, read_registry
     from classifier.contracts.params import load_params
 
     tag = env.get("TAG", "")
-    version, stage = assignment(tag)
+    version, stage, message = _assignment(tag)
     rules = load_params().promote
     found = _json(EVIDENCE / "findings.json")
     reference = _json(REFERENCE)
@@ -130,7 +136,8 @@ def check(env: Mapping[str, str]) -> "Decision":
         rules,
         found,
         None if reference is None else str(reference.get("model")),
-        rollback=env.get("ROLLBACK") == "true",
+        # `make rollback-to` says so in the tag; the rule still checks the version held it
+        rollback=message.startswith(ROLLBACK_MESSAGE),
         shadow=_json(SHADOW / "findings.json"),
     )
     outputs: dict[str, Any] = {

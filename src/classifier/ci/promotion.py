@@ -37,6 +37,8 @@ from classifier.contracts.params import Promote, load_params
 log = logging.getLogger(__name__)
 
 ARTIFACT = "classifier"
+# How a rollback's tag says what it is: the promote workflow reads the intent from it.
+ROLLBACK_MESSAGE = "Rollback:"
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 VERSION = re.compile(r"v?(\d+\.\d+\.\d+)")
 
@@ -271,13 +273,17 @@ def assign(repo: Path, decision: Decision, push: bool) -> str:
     try:
         # A rollback re-assigns a stage its version held before: GTO still counts that
         # assignment and asks for force to tag it again.
+        rollback = decision.reason.startswith("rollback")
         gto.api.assign(
             str(repo),
             ARTIFACT,
             decision.stage,
             version=decision.version,
             push=push,
-            force=decision.reason.startswith("rollback"),
+            force=rollback,
+            message=f"{ROLLBACK_MESSAGE} {decision.stage} back to {decision.version}"
+            if rollback
+            else None,
         )
     except GTOException as err:
         raise UserError(
