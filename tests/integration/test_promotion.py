@@ -120,7 +120,8 @@ def test_a_version_goes_to_staging_then_to_prod_only_after_a_clean_soak(tmp_path
     assert stage_holders(repo) == {"staging": "v1.0.0", "prod": "v1.0.0"}
 
 
-def test_rollback_is_an_assignment_and_make_registry_agrees_with_gto_show(tmp_path):
+def two_versions_in_prod(tmp_path: Path) -> Path:
+    """A project (no soak) where v1.0.0, then v1.1.0, went through staging to prod."""
     repo = project(tmp_path / "repo", "0s")
     clean = evidence(tmp_path)
     for version in ("v1.0.0", "v1.1.0"):
@@ -129,6 +130,11 @@ def test_rollback_is_an_assignment_and_make_registry_agrees_with_gto_show(tmp_pa
             time.sleep(1.1)  # GTO orders assignments by their tags' times, to the second
             status, out = make(repo, "promote", VERSION=version, STAGE=stage, EVIDENCE=clean)
             assert status == 0, out
+    return repo
+
+
+def test_rollback_is_an_assignment_and_make_registry_agrees_with_gto_show(tmp_path):
+    repo = two_versions_in_prod(tmp_path)
     assert stage_holders(repo) == {"staging": "v1.1.0", "prod": "v1.1.0"}
     new_version(repo, "v1.2.0")
     status, out = make(repo, "rollback-to", VERSION="v1.2.0")
@@ -318,14 +324,7 @@ def test_the_promote_workflow_reads_the_staging_records_of_the_version_as_its_ev
 def test_a_rollback_tag_deploys_the_earlier_versions_digest_to_production(tmp_path):
     """`make rollback-to` says so in its tag; the promote workflow reads that, checks the
     version held production before, and deploys that version's published image."""
-    repo = project(tmp_path / "repo", "0s")
-    clean = evidence(tmp_path)
-    for version in ("v1.0.0", "v1.1.0"):
-        new_version(repo, version)
-        for stage in ("staging", "prod"):
-            time.sleep(1.1)  # GTO orders assignments by their tags' times, to the second
-            status, out = make(repo, "promote", VERSION=version, STAGE=stage, EVIDENCE=clean)
-            assert status == 0, out
+    repo = two_versions_in_prod(tmp_path)
     time.sleep(1.1)
     status, out = make(repo, "rollback-to", VERSION="v1.0.0")
     assert status == 0, out
